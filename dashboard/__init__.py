@@ -1,0 +1,1 @@
+"""PriceScope core: data, scoring, runs and queries. Dash-free outside app assembly."""
