@@ -1,0 +1,38 @@
+"""PriceScope: run with ``python app.py`` (development server) or ``gunicorn app:server``.
+
+On first start this generates the demo catalogue and scores it (a progress bar shows the stages);
+later starts reuse the current run and serve within seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from dashboard.app_factory import create_app
+from dashboard.bootstrap import ensure_current_run
+from dashboard.config import Settings
+from dashboard.errors import InputError
+from dashboard.logs import configure_logging
+from dashboard.progress import ConsoleProgress
+
+configure_logging()
+logger = logging.getLogger("pricescope")
+
+try:
+    settings = Settings.from_env()
+except InputError as error:
+    sys.exit(f"PriceScope cannot start: {error}")
+
+if __name__ == "__main__":
+    with ConsoleProgress("Preparing PriceScope") as progress:
+        ensure_current_run(settings, progress)
+else:
+    ensure_current_run(settings)
+
+app = create_app(settings)
+server = app.server
+
+if __name__ == "__main__":
+    logger.info("serving on http://%s:%s/", settings.host, settings.port)
+    app.run(host=settings.host, port=settings.port, debug=False)

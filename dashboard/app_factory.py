@@ -1,0 +1,77 @@
+"""Assembles the Dash app from the core, the layouts and the callbacks. The one place that imports dash."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import dash
+from dash import Dash
+from dash.development.base_component import Component
+
+import callbacks.overview
+import layouts.overview
+from dashboard.config import Settings
+from dashboard.services import Services
+from layouts.shell import shell
+
+logger = logging.getLogger(__name__)
+
+TITLE = "PriceScope"
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Dash:
+    settings = settings or Settings.from_env()
+    services = services or Services.from_settings(settings)
+    # Dash keeps its page registry in a module global; clear it so the factory can build more than one
+    # app in a process (the tests do) without duplicate-path errors.
+    dash.page_registry.clear()
+    app = Dash(
+        __name__,
+        title=TITLE,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(_repo_path("assets")),
+        update_title="",
+        serve_locally=True,
+        # Bootstrap's CSS is served from assets/ (a_bootstrap-*.css sorts before our own CSS): the
+        # app must work with no network beyond the machine.
+    )
+    _register_pages(services)
+    app.layout = lambda: shell(services)
+    callbacks.overview.register(app, services)
+    return app
+
+
+def _register_pages(services: Services) -> None:
+    dash.register_page(
+        "overview",
+        path="/",
+        name="Overview",
+        title=f"Overview · {TITLE}",
+        order=0,
+        layout=_page(layouts.overview.layout, services, allowed=("run",)),
+    )
+
+
+def _page(
+    build: Callable[..., Component], services: Services, *, allowed: tuple[str, ...]
+) -> Callable[..., Component]:
+    """A page layout that takes only the URL parameters it knows; anything else in the URL is ignored.
+
+    Dash passes every query-string parameter as a keyword argument, so without this a crafted URL
+    could reach arguments that are not meant for it.
+    """
+
+    def layout(**url_params: Any) -> Component:
+        known = {k: v for k, v in url_params.items() if k in allowed and isinstance(v, str)}
+        return build(services, **known)
+
+    return layout
+
+
+def _repo_path(name: str) -> Any:
+    from dashboard.config import REPO_ROOT
+
+    return REPO_ROOT / name

@@ -1,0 +1,96 @@
+"""Settings from the environment, read once at start-up.
+
+The defaults are the newcomer's: demo data, files under ``data/``, bound to loopback. Anything malformed
+in the environment stops start-up with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dashboard.errors import InputError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    data_dir: Path = REPO_ROOT / "data"
+    demo_skus: int = 50_000
+    demo_transactions: int = 2_000_000
+    demo_seed: int = 7
+    auto_demo: bool = True
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.data_dir / "demo"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    def with_data_dir(self, data_dir: Path) -> Settings:
+        return replace(self, data_dir=data_dir)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        mode = env.get("PRICESCOPE_ENV", "development").strip().lower()
+        if mode not in {"development", "production"}:
+            raise InputError(f"PRICESCOPE_ENV must be 'development' or 'production', not {mode!r}.")
+        return cls(
+            env=mode,
+            host=env.get("HOST", cls.host).strip() or cls.host,
+            port=_int_var(env, "PORT", cls.port, low=1, high=65_535),
+            data_dir=Path(env.get("PRICESCOPE_DATA_DIR", str(cls.data_dir))).expanduser(),
+            demo_skus=_int_var(env, "PRICESCOPE_DEMO_SKUS", cls.demo_skus, low=500, high=5_000_000),
+            demo_transactions=_int_var(
+                env,
+                "PRICESCOPE_DEMO_TRANSACTIONS",
+                cls.demo_transactions,
+                low=1_000,
+                high=50_000_000,
+            ),
+            demo_seed=_int_var(env, "PRICESCOPE_DEMO_SEED", cls.demo_seed, low=0, high=2**31 - 1),
+            auto_demo=_bool_var(env, "PRICESCOPE_AUTO_DEMO", cls.auto_demo),
+        )
+
+
+def _int_var(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise InputError(f"{name} must be a whole number, not {raw!r}.") from None
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low:,} and {high:,}, not {value:,}.")
+    return value
+
+
+def _bool_var(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise InputError(f"{name} must be true or false, not {raw!r}.")

@@ -1,0 +1,1 @@
+"""Figure builders: plain Plotly figures from query results, all in one theme."""

@@ -1,0 +1,1 @@
+"""The query layer: questions asked of a loaded run, answered with small, plain results."""

@@ -1,0 +1,338 @@
+"""Runs: immutable, versioned scoring results on disk, published atomically.
+
+Layout under the runs directory::
+
+    runs/
+      CURRENT                      the id of the current run (one line), swapped with os.replace
+      20261121T193000123456Z-3f9a2c/     one directory per run, never modified once published
+        items.parquet              input columns + the scoring columns, one row per item
+        model_card.json            metrics, coverage, features used and dropped
+        run.json                   the manifest: id, time, source, scope, column roles
+
+A run is written into a hidden staging directory, flushed to disk, renamed into place (an atomic
+rename on one file system), and only then does ``CURRENT`` change. A reader therefore sees either the
+previous run or the new one, complete. Earlier runs are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+CURRENT_POINTER = "CURRENT"
+ITEMS_FILE = "items.parquet"
+CARD_FILE = "model_card.json"
+MANIFEST_FILE = "run.json"
+# The scoring columns every run has, in the order they are stored after the id.
+SCORING_COLUMNS = (
+    "item_id",
+    "actual",
+    "fair_price",
+    "lower",
+    "upper",
+    "score",
+    "direction",
+    "flagged",
+    "at_stake",
+)
+# Time to the microsecond, then random hex: ids sort in publication order and never collide.
+_RUN_ID = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{6}$")
+# Categorical columns with more distinct values than this are not offered as segment filters.
+MAX_SEGMENT_VALUES = 400
+_LOADED_RUNS_KEPT = 3
+
+
+@dataclass(frozen=True)
+class RunColumns:
+    """Which column of the run plays which role."""
+
+    id: str | None
+    target: str
+    volume: str | None
+    group: str | None
+    segments: tuple[str, ...]
+    features: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    created_at: str
+    label: str
+    rows: int
+    columns: RunColumns
+    source: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> RunInfo:
+        cols = raw["columns"]
+        return cls(
+            run_id=str(raw["run_id"]),
+            created_at=str(raw["created_at"]),
+            label=str(raw["label"]),
+            rows=int(raw["rows"]),
+            columns=RunColumns(
+                id=cols.get("id"),
+                target=str(cols["target"]),
+                volume=cols.get("volume"),
+                group=cols.get("group"),
+                segments=tuple(cols.get("segments", ())),
+                features=tuple(cols.get("features", ())),
+            ),
+            source=dict(raw.get("source", {})),
+            scope=dict(raw.get("scope", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Run:
+    """A loaded run: read-only after load, shared by every request in the process."""
+
+    info: RunInfo
+    items: pd.DataFrame
+    model_card: dict[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        return self.info.run_id
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def check_run_id(run_id: str) -> str:
+    """Return ``run_id`` if it is well formed; it names a directory, so nothing else gets through."""
+    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
+        raise InputError(
+            f"{run_id!r} is not a run id (expected something like 20261121T193000123456Z-3f9a2c)."
+        )
+    return run_id
+
+
+def build_items(table: pd.DataFrame, scored: pd.DataFrame, *, id_col: str | None) -> pd.DataFrame:
+    """Join the input's columns to the scoring columns, one row per item, scoring columns first.
+
+    Input columns whose names clash with a scoring column are left out: the scoring column is what
+    the product shows under that name.
+    """
+    if len(table) != len(scored):
+        raise ValueError(f"scored rows ({len(scored)}) do not match input rows ({len(table)})")
+    kept = [c for c in table.columns if c not in SCORING_COLUMNS and c != "volume" and c != id_col]
+    extra = [c for c in scored.columns if c not in SCORING_COLUMNS]
+    items = pd.concat(
+        [
+            scored[list(SCORING_COLUMNS) + extra].reset_index(drop=True),
+            table[kept].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    return items
+
+
+def segment_columns(items: pd.DataFrame, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """Columns an analyst can slice by: categorical or yes/no, with a manageable number of values."""
+    segments = []
+    for name in candidates:
+        if name not in items.columns:
+            continue
+        column = items[name]
+        is_text = isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+            column
+        )
+        is_flag = pd.api.types.is_bool_dtype(column)
+        few_values = column.nunique(dropna=True) <= MAX_SEGMENT_VALUES
+        small_integers = pd.api.types.is_integer_dtype(column) and column.nunique(dropna=True) <= 40
+        if (is_text and few_values) or is_flag or small_integers:
+            segments.append(name)
+    return tuple(segments)
+
+
+def compact(items: pd.DataFrame) -> pd.DataFrame:
+    """The in-memory form: repeated strings as categoricals; money and scores stay float64."""
+    out = {}
+    for name in items.columns:
+        column = items[name]
+        if name == "item_id":
+            out[name] = column.astype("string")
+        elif pd.api.types.is_string_dtype(column) or column.dtype == object:
+            few = column.nunique(dropna=True) <= max(len(column) // 2, 1)
+            out[name] = column.astype("category") if few else column
+        else:
+            out[name] = column
+    return pd.DataFrame(out, index=pd.RangeIndex(len(items)))
+
+
+class RunStore:
+    """Publishes, lists and loads runs under one directory.
+
+    Loaded runs are kept per process (a small LRU keyed by run id; runs are immutable, so a cached run
+    never goes stale). The current pointer is re-read on every call, which is one small file read, so
+    a process notices a newly published run without restarting.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._loaded: OrderedDict[str, Run] = OrderedDict()
+
+    # -- publishing -------------------------------------------------------------------------
+    def publish(
+        self,
+        items: pd.DataFrame,
+        model_card: Mapping[str, Any],
+        *,
+        columns: RunColumns,
+        label: str,
+        source: Mapping[str, Any] | None = None,
+        scope: Mapping[str, Any] | None = None,
+        make_current: bool = True,
+    ) -> RunInfo:
+        missing = [c for c in SCORING_COLUMNS if c not in items.columns]
+        if missing:
+            raise ValueError(f"items lack scoring columns: {missing}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        info = RunInfo(
+            run_id=new_run_id(),
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            label=label,
+            rows=len(items),
+            columns=columns,
+            source=dict(source or {}),
+            scope=dict(scope or {}),
+        )
+        staging = self.root / f".staging-{info.run_id}"
+        try:
+            staging.mkdir()
+            items.to_parquet(staging / ITEMS_FILE, index=False)
+            _write_json(staging / CARD_FILE, dict(model_card))
+            _write_json(staging / MANIFEST_FILE, info.to_json())
+            for name in (ITEMS_FILE, CARD_FILE, MANIFEST_FILE):
+                _fsync_file(staging / name)
+            staging.rename(self.root / info.run_id)
+            _fsync_dir(self.root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if make_current:
+            self.set_current(info.run_id)
+        logger.info("published run %s (%s rows) as %s", info.run_id, info.rows, label)
+        return info
+
+    def set_current(self, run_id: str) -> None:
+        check_run_id(run_id)
+        if not (self.root / run_id / MANIFEST_FILE).is_file():
+            raise InputError(f"There is no run {run_id}.")
+        pointer = self.root / CURRENT_POINTER
+        temp = self.root / f".{CURRENT_POINTER}.{os.getpid()}.{threading.get_ident()}"
+        temp.write_text(run_id + "\n", encoding="utf-8")
+        _fsync_file(temp)
+        temp.replace(pointer)
+        _fsync_dir(self.root)
+
+    # -- reading ----------------------------------------------------------------------------
+    def current_id(self) -> str | None:
+        try:
+            text = (self.root / CURRENT_POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return text if _RUN_ID.match(text) else None
+
+    def info(self, run_id: str) -> RunInfo:
+        check_run_id(run_id)
+        try:
+            raw = json.loads((self.root / run_id / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"There is no run {run_id}.") from None
+        return RunInfo.from_json(raw)
+
+    def current(self) -> RunInfo | None:
+        run_id = self.current_id()
+        return self.info(run_id) if run_id else None
+
+    def list_runs(self) -> list[RunInfo]:
+        """Published runs, newest first."""
+        if not self.root.is_dir():
+            return []
+        runs = []
+        for path in self.root.iterdir():
+            if _RUN_ID.match(path.name) and (path / MANIFEST_FILE).is_file():
+                with contextlib.suppress(ValueError, KeyError, json.JSONDecodeError):
+                    runs.append(self.info(path.name))
+        return sorted(runs, key=lambda r: r.run_id, reverse=True)
+
+    def load(self, run_id: str) -> Run:
+        check_run_id(run_id)
+        with self._lock:
+            cached = self._loaded.get(run_id)
+            if cached is not None:
+                self._loaded.move_to_end(run_id)
+                return cached
+        run = self._read(run_id)
+        with self._lock:
+            self._loaded[run_id] = run
+            while len(self._loaded) > _LOADED_RUNS_KEPT:
+                self._loaded.popitem(last=False)
+        return run
+
+    def load_current(self) -> Run | None:
+        run_id = self.current_id()
+        return self.load(run_id) if run_id else None
+
+    def _read(self, run_id: str) -> Run:
+        info = self.info(run_id)
+        directory = self.root / run_id
+        items = compact(pd.read_parquet(directory / ITEMS_FILE))
+        card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
+        return Run(info=info, items=items, model_card=card)
+
+    def __iter__(self) -> Iterator[RunInfo]:
+        return iter(self.list_runs())
+
+
+def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(payload, indent=2, default=_json_default), encoding="utf-8")
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

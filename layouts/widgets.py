@@ -1,0 +1,53 @@
+"""Small pieces several pages use: KPI cards, chart cards, notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+
+# Charts are drawn client-side; the mode bar keeps only what an analyst uses (PNG export among them).
+GRAPH_CONFIG: Any = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def kpi_card(
+    component_id: str, title: str, value: str, detail: str = "", tone: str = ""
+) -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(title, className="kpi-title"),
+                    html.Div(value, className=f"kpi-value {tone}".strip()),
+                    html.Div(detail, className="kpi-detail"),
+                ]
+            ),
+            id=component_id,
+            className="kpi-card h-100",
+        ),
+        xs=6,
+        md=4,
+        xl=2,
+    )
+
+
+def chart_card(children: list[Component] | Component) -> dbc.Card:
+    return dbc.Card(dbc.CardBody(children), className="chart-card h-100")
+
+
+def graph(component_id: str, figure: object) -> dcc.Graph:
+    return dcc.Graph(id=component_id, figure=figure, config=GRAPH_CONFIG)
+
+
+def notice(
+    component_id: str, heading: str, body: list[Component | str] | str, color: str
+) -> dbc.Alert:
+    return dbc.Alert(
+        [html.H5(heading, className="alert-heading"), html.Div(body)], id=component_id, color=color
+    )

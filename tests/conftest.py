@@ -1,0 +1,51 @@
+"""Shared fixtures: a small scored demo run (made once per test session) and browser options."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.chrome.options import Options
+
+from dashboard.config import Settings
+
+SMALL_DEMO = {"demo_skus": 4_000, "demo_transactions": 60_000, "demo_seed": 11}
+
+
+def pytest_setup_options() -> Options:
+    """Headless Chromium flags for a closed network, run as root (dash[testing] adds the rest)."""
+    options = Options()
+    for flag in (
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium:
+        options.binary_location = chromium
+    return options
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding a small generated demo and one scored run of it."""
+    from dashboard.bootstrap import ensure_current_run
+
+    root = tmp_path_factory.mktemp("pricescope-data")
+    settings = Settings(data_dir=root, **SMALL_DEMO)  # type: ignore[arg-type]
+    info = ensure_current_run(settings)
+    assert info is not None
+    return root
+
+
+@pytest.fixture
+def demo_settings(demo_root: Path, tmp_path: Path) -> Iterator[Settings]:
+    """Settings on a private copy of the demo data, so a test may publish runs without side effects."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_root, data)
+    yield Settings(data_dir=data, **SMALL_DEMO)  # type: ignore[arg-type]

@@ -1,0 +1,166 @@
+"""The Overview: its query layer on a real scored demo run, its page, and its callback over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from dashboard.app_factory import create_app
+from dashboard.config import Settings
+from dashboard.ids import Overview
+from dashboard.query.overview import (
+    OTHER_SEGMENTS,
+    at_stake_by_segment,
+    overview_kpis,
+    score_histogram,
+    top_flagged,
+)
+from dashboard.runs import Run, RunStore
+
+
+@pytest.fixture(scope="module")
+def run(demo_root: Path) -> Run:
+    loaded = RunStore(demo_root / "runs").load_current()
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture
+def client(demo_settings: Settings) -> FlaskClient:
+    app = create_app(demo_settings)
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200  # the first request sets up the page router
+    return client
+
+
+def test_kpis_add_up_to_the_items(run: Run) -> None:
+    kpis = overview_kpis(run)
+    items = run.items
+    assert kpis.items == len(items)
+    assert kpis.flagged == int(items["flagged"].sum()) > 0
+    assert kpis.flagged_under > 0 and kpis.flagged_over > 0
+    flagged_under = items[items["flagged"] & (items["direction"] == "under")]
+    assert kpis.at_stake_under == pytest.approx(flagged_under["at_stake"].sum())
+    assert kpis.coverage is not None and 0.8 < kpis.coverage < 0.97
+    assert kpis.mape is not None and 0 < kpis.mape < 0.2
+
+
+def test_money_by_segment_sums_to_the_flagged_total(run: Run) -> None:
+    column = run.info.columns.segments[0]
+    table = at_stake_by_segment(run, column, limit=4)
+    kpis = overview_kpis(run)
+    assert len(table) <= 4
+    assert table["under"].sum() == pytest.approx(kpis.at_stake_under)
+    assert table["over"].sum() == pytest.approx(kpis.at_stake_over)
+    assert table["items"].sum() == kpis.flagged
+    totals = (table["under"] + table["over"]).tolist()
+    named = totals[:-1] if table["segment"].iloc[-1] == OTHER_SEGMENTS else totals
+    assert named == sorted(named, reverse=True)
+    with pytest.raises(KeyError):
+        at_stake_by_segment(run, "item_id")
+
+
+def test_score_histogram_counts_every_item_once(run: Run) -> None:
+    histogram = score_histogram(run)
+    outside = int((run.items["score"] > 0).sum())
+    assert histogram.inside + int(histogram.under.sum() + histogram.over.sum()) == len(run.items)
+    assert int(histogram.under.sum() + histogram.over.sum()) == outside
+    # Under-priced items sit left of zero, over-priced right of it.
+    centres = (histogram.edges[:-1] + histogram.edges[1:]) / 2
+    assert (centres[histogram.under > 0] < 0).all()
+    assert (centres[histogram.over > 0] > 0).all()
+
+
+def test_top_flagged_is_ranked_by_money_at_stake(run: Run) -> None:
+    top = top_flagged(run, limit=20)
+    assert len(top) == 20
+    assert top["at_stake"].is_monotonic_decreasing
+    assert top["at_stake"].iloc[0] == run.items.loc[run.items["flagged"], "at_stake"].max()
+    assert set(top["direction"]) <= {"under", "over"}
+
+
+def overview_payload(column: Any, run_id: Any) -> dict[str, Any]:
+    return {
+        "output": f"{Overview.SEGMENT_CHART}.figure",
+        "outputs": {"id": str(Overview.SEGMENT_CHART), "property": "figure"},
+        "inputs": [{"id": str(Overview.SEGMENT_COLUMN), "property": "value", "value": column}],
+        "state": [{"id": str(Overview.RUN_ID), "property": "data", "value": run_id}],
+        "changedPropIds": [f"{Overview.SEGMENT_COLUMN}.value"],
+    }
+
+
+def figure_from(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, response.data[:300]
+    body = json.loads(response.data)
+    return body["response"][str(Overview.SEGMENT_CHART)]["figure"]
+
+
+def test_segment_picker_redraws_money_by_that_segment(
+    client: FlaskClient, demo_settings: Settings
+) -> None:
+    run_id = RunStore(demo_settings.runs_dir).current_id()
+    run = RunStore(demo_settings.runs_dir).load(run_id or "")
+    column = run.info.columns.segments[1]
+    figure = figure_from(
+        client.post("/_dash-update-component", json=overview_payload(column, run_id))
+    )
+    assert figure["layout"]["title"]["text"] == f"Money at stake by {column}"
+    expected = at_stake_by_segment(run, column)
+    bars = {trace["name"]: trace for trace in figure["data"]}
+    assert sorted(bars["Under-priced"]["y"]) == sorted(expected["segment"].tolist())
+
+
+@pytest.mark.parametrize(
+    ("column", "run_id", "message"),
+    [
+        ("no_such_column", "CURRENT", "is not a segment column"),
+        (["brand"], "CURRENT", "Choose a segment column"),
+        ({"$gt": ""}, "CURRENT", "Choose a segment column"),
+        ("brand", "../../etc/passwd", "is not a run id"),
+        ("brand", "20261121T193000123456Z-3f9a2c", "There is no run"),
+        ("brand", None, "Choose a segment column"),
+    ],
+)
+def test_crafted_segment_requests_get_a_message_not_an_error(
+    client: FlaskClient, demo_settings: Settings, column: Any, run_id: Any, message: str
+) -> None:
+    if run_id == "CURRENT":
+        run_id = RunStore(demo_settings.runs_dir).current_id()
+    figure = figure_from(
+        client.post("/_dash-update-component", json=overview_payload(column, run_id))
+    )
+    texts = [a["text"] for a in figure["layout"].get("annotations", [])]
+    assert any(message in text for text in texts), texts
+
+
+def test_overview_page_renders_the_run(client: FlaskClient, demo_settings: Settings) -> None:
+    from dashboard.services import Services
+    from layouts.overview import layout
+
+    page = json.dumps(layout(Services.from_settings(demo_settings)).to_plotly_json(), default=str)
+    for component in (
+        Overview.KPI_ITEMS,
+        Overview.SEGMENT_CHART,
+        Overview.SCORE_CHART,
+        Overview.TOP_TABLE,
+    ):
+        assert str(component) in page
+    assert "4,000" in page  # the item count, formatted
+
+
+def test_overview_without_a_run_says_how_to_make_one(tmp_path: Path) -> None:
+    from dashboard.services import Services
+    from layouts.overview import layout
+
+    empty = Settings(data_dir=tmp_path, auto_demo=False)
+    page = json.dumps(layout(Services.from_settings(empty)).to_plotly_json(), default=str)
+    assert "No scoring run yet" in page
+    assert "python -m dashboard bootstrap" in page
+    hostile = json.dumps(
+        layout(Services.from_settings(empty), run="../x").to_plotly_json(), default=str
+    )
+    assert "is not a run id" in hostile
