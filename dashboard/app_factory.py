@@ -10,7 +10,9 @@ import dash
 from dash import Dash
 from dash.development.base_component import Component
 
+import callbacks.explorer
 import callbacks.overview
+import layouts.explorer
 import layouts.overview
 from dashboard.config import Settings
 from dashboard.services import Services
@@ -38,9 +40,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Bootstrap's CSS is served from assets/ (a_bootstrap-*.css sorts before our own CSS): the
         # app must work with no network beyond the machine.
     )
+    if services.results is not None:
+        services.results.init_app(app.server)
     _register_pages(services)
     app.layout = lambda: shell(services)
     callbacks.overview.register(app, services)
+    callbacks.explorer.register(app, services)
     return app
 
 
@@ -52,6 +57,14 @@ def _register_pages(services: Services) -> None:
         title=f"Overview · {TITLE}",
         order=0,
         layout=_page(layouts.overview.layout, services, allowed=("run",)),
+    )
+    dash.register_page(
+        "explorer",
+        path="/explorer",
+        name="Explorer",
+        title=f"Outlier Explorer · {TITLE}",
+        order=1,
+        layout=_page(layouts.explorer.layout, services, allowed=("run",)),
     )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from dashboard.cli_data import add_data_commands
 from dashboard.errors import InputError
 from dashboard.formatting import count, money, percent
 from dashboard.progress import Cancelled, ConsoleProgress, ProgressHook, no_progress
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--verbose", action="store_true", help="log progress details to stderr")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_score_command(subparsers, common)
+    add_data_commands(subparsers, common)
     return parser
 
 

@@ -27,6 +27,7 @@ class Settings:
     demo_transactions: int = 2_000_000
     demo_seed: int = 7
     auto_demo: bool = True
+    redis_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -68,6 +69,7 @@ class Settings:
             ),
             demo_seed=_int_var(env, "PRICESCOPE_DEMO_SEED", cls.demo_seed, low=0, high=2**31 - 1),
             auto_demo=_bool_var(env, "PRICESCOPE_AUTO_DEMO", cls.auto_demo),
+            redis_url=env.get("REDIS_URL", "").strip() or None,
         )
 
 

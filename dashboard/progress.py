@@ -61,27 +61,30 @@ class ConsoleProgress:
     _started: float = field(default_factory=time.perf_counter, init=False)
 
     def __enter__(self) -> ConsoleProgress:
+        return self
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        # The bar appears with the first report, so a job that fails its input checks first
+        # prints its error alone, not under an empty bar.
+        bar = self._bar or self._start()
+        if bar is None:
+            logger.info("%s: %s (%.0f%%)", self.title, stage, 100 * fraction)
+            return
+        target = round(100 * min(max(fraction, 0.0), 1.0))
+        bar.set_postfix_str(stage, refresh=False)  # type: ignore[attr-defined]
+        bar.update(max(target - bar.n, 0))  # type: ignore[attr-defined]
+        bar.refresh()  # type: ignore[attr-defined]
+
+    def _start(self) -> object | None:
         from tqdm import tqdm
 
         self._bar = tqdm(
             total=100,
             desc=self.title,
-            bar_format="{desc}: {percentage:3.0f}%|{bar:30}| {postfix} [{elapsed}]",
+            bar_format="{desc} {percentage:3.0f}%|{bar:30}| {elapsed}{postfix}",
             leave=True,
         )
-        return self
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        from tqdm import tqdm
-
-        bar = self._bar
-        if not isinstance(bar, tqdm):
-            logger.info("%s: %s (%.0f%%)", self.title, stage, 100 * fraction)
-            return
-        target = round(100 * min(max(fraction, 0.0), 1.0))
-        bar.set_postfix_str(stage, refresh=False)
-        bar.update(max(target - bar.n, 0))
-        bar.refresh()
+        return self._bar
 
     def __exit__(
         self,
@@ -89,7 +92,5 @@ class ConsoleProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        from tqdm import tqdm
-
-        if isinstance(self._bar, tqdm):
-            self._bar.close()
+        if self._bar is not None:
+            self._bar.close()  # type: ignore[attr-defined]

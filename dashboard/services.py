@@ -1,18 +1,49 @@
-"""What the app's pages and callbacks are handed: settings and the stores they read from."""
+"""What the app's pages and callbacks are handed: settings, the stores they read, the shared caches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from flask_caching import Cache
 
 from dashboard.config import Settings
+from dashboard.query.explorer import ExplorerIndexes
 from dashboard.runs import RunStore
+
+
+def result_cache(settings: Settings) -> Cache:
+    """flask-caching for query results, shared by every worker process and background job.
+
+    A file-system cache under the data directory by default; Redis when ``REDIS_URL`` is set. A
+    per-process ``SimpleCache`` would be shared neither across gunicorn workers nor with jobs.
+    """
+    config: dict[str, object]
+    if settings.redis_url:
+        config = {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": settings.redis_url,
+            "CACHE_KEY_PREFIX": "pricescope:",
+        }
+    else:
+        directory = settings.cache_dir / "results"
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        config = {
+            "CACHE_TYPE": "FileSystemCache",
+            "CACHE_DIR": str(directory),
+            "CACHE_THRESHOLD": 5_000,
+        }
+    return Cache(config={**config, "CACHE_DEFAULT_TIMEOUT": 3_600})
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     runs: RunStore
+    results: Cache | None = None
+    explorer_indexes: ExplorerIndexes = field(default_factory=ExplorerIndexes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
-        return cls(settings=settings, runs=RunStore(settings.runs_dir))
+        return cls(
+            settings=settings, runs=RunStore(settings.runs_dir), results=result_cache(settings)
+        )

@@ -79,7 +79,7 @@ def score_histogram_figure(histogram: ScoreHistogram) -> go.Figure:
     # powers of ten; minor ticks crowd the axis.
     figure.update_yaxes(title="Items", type="log", dtick=1)
     subtitle = (
-        f"{histogram.inside:,} items inside their interval (score 0) not shown · "
+        f"{histogram.inside:,} inside their interval not shown · "
         f"dashed: flag threshold ±{histogram.threshold:g}"
     )
     return styled(figure, title="Score distribution", subtitle=subtitle)

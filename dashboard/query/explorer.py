@@ -54,6 +54,7 @@ __all__ = [
     "ScatterPoints",
     "SegmentBars",
     "TablePage",
+    "default_bars_column",
     "default_heatmap_axes",
     "export_rows",
     "filter_mask",
@@ -81,12 +82,50 @@ def segment_categories(
 
 
 def default_heatmap_axes(run: Run, state: FilterState) -> tuple[str, str] | None:
-    """The heatmap's axes: the state's choice, else the first two segment columns (``None`` if the
-    run has fewer than two)."""
+    """The heatmap's axes as (x, y): the state's choice, else a readable pair of segment columns.
+
+    The default puts a column with many values (up to 40) on the rows and one with few on the
+    columns, and skips pairs where one column determines the other (brand × brand tier would be a
+    diagonal of cells): such a pair says nothing the bar chart does not. ``None`` if the run has
+    fewer than two segment columns.
+    """
     segments = [c for c in run.info.columns.segments if c in run.items.columns]
-    x = state.heatmap_x or next((c for c in segments if c != state.heatmap_y), None)
-    y = state.heatmap_y or next((c for c in segments if c != x), None)
-    return None if x is None or y is None else (x, y)
+    if state.heatmap_x and state.heatmap_y:
+        return state.heatmap_x, state.heatmap_y
+    rows = state.heatmap_y or _default_rows(run, segments, exclude=state.heatmap_x)
+    columns = state.heatmap_x or _default_columns(run, segments, rows)
+    if rows is None or columns is None or rows == columns:
+        return None
+    return columns, rows
+
+
+def _value_counts(run: Run, column: str) -> int:
+    return int(run.items[column].nunique(dropna=False))
+
+
+def _default_rows(run: Run, segments: list[str], *, exclude: str | None) -> str | None:
+    candidates = [c for c in segments if c != exclude]
+    readable = [c for c in candidates if 4 <= _value_counts(run, c) <= 40]
+    chosen = readable or candidates
+    return chosen[0] if chosen else None
+
+
+def _default_columns(run: Run, segments: list[str], rows: str | None) -> str | None:
+    candidates = [c for c in segments if c != rows]
+    if rows is None or not candidates:
+        return None
+    few = [c for c in candidates if 2 <= _value_counts(run, c) <= 12]
+    for column in few:
+        if not _determined_by(run, column, rows):
+            return column
+    return (few or candidates)[0]
+
+
+def _determined_by(run: Run, column: str, rows: str, sample: int = 20_000) -> bool:
+    """True when each value of ``rows`` goes with (almost) one value of ``column``, on a sample."""
+    head = run.items.iloc[:sample]
+    pairs = head.groupby([rows, column], observed=True, dropna=False).size()
+    return len(pairs) <= 1.2 * max(head[rows].nunique(dropna=False), 1)
 
 
 def filter_mask(
@@ -245,3 +284,11 @@ def _table_rows(
     mask = cached_mask(index, state, None)
     mask_key = to_url_hash(state.filters_only())
     return explorer_table.table_order(index, mask, mask_key, sort, filters)
+
+
+def default_bars_column(run: Run, state: FilterState) -> str | None:
+    """The bar chart's column: the first segment column that is not on the heatmap's axes, so the
+    two charts show different cuts (derived from the state, so a link reproduces it)."""
+    axes = default_heatmap_axes(run, state) or ()
+    segments = [c for c in run.info.columns.segments if c in run.items.columns]
+    return next((c for c in segments if c not in axes), segments[0] if segments else None)

@@ -1,0 +1,391 @@
+"""Outlier Explorer callbacks.
+
+One reducer turns every event (a control, a chip, a chart click, the URL, the grid) into a new
+filter state, writes it to the URL hash, and writes each of three stores only when the part of
+the state it holds changed: the charts listen to one, the table to another, the detail panel to the
+third, so a change redraws only what it affects.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+from dash.development.base_component import Component
+
+from dashboard.errors import InputError
+from dashboard.export import to_csv_bytes, to_excel_bytes
+from dashboard.figures.explorer import (
+    heatmap_figure,
+    scatter_figure,
+    scatter_item_at,
+    segment_bars_figure,
+)
+from dashboard.figures.overview import score_histogram_figure
+from dashboard.figures.theme import empty_figure
+from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
+from dashboard.filters.events import ExplorerEvents, controls_of, views_of
+from dashboard.ids import Explorer
+from dashboard.query import explorer as q
+from dashboard.query.memo import memoised
+from dashboard.runs import Run
+from dashboard.services import Services
+from layouts.explorer_parts import (
+    chip_badges,
+    detail_body,
+    kpi_strip,
+    problem_alert,
+    table_column_defs,
+)
+
+logger = logging.getLogger(__name__)
+
+# Filter controls: state field → component id. Their values are read together on every change.
+FILTER_CONTROLS = {
+    "search": Explorer.SEARCH,
+    "directions": Explorer.DIRECTIONS,
+    "flagged_only": Explorer.FLAGGED_ONLY,
+    "min_score": Explorer.MIN_SCORE,
+    "min_at_stake": Explorer.MIN_AT_STAKE,
+    "price_min": Explorer.PRICE_MIN,
+    "price_max": Explorer.PRICE_MAX,
+}
+# View controls: read only when they are the one that changed (their default is "let the page
+# choose", which a link should not spell out).
+VIEW_CONTROLS = {
+    "heatmap_x": Explorer.HEATMAP_X,
+    "heatmap_y": Explorer.HEATMAP_Y,
+    "heatmap_metric": Explorer.HEATMAP_METRIC,
+}
+CONTROLS = {**FILTER_CONTROLS, **VIEW_CONTROLS}
+SEGMENTS = {"type": Explorer.SEGMENT, "column": ALL}
+CHIPS = {"type": Explorer.CHIP, "key": ALL}
+EXPORT_TYPES = {Explorer.EXPORT_CSV: "csv", Explorer.EXPORT_XLSX: "xlsx"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One run's Explorer for one request: the run, the rules for its events, the shared caches."""
+
+    run: Run
+    events: ExplorerEvents
+    services: Services
+
+    @property
+    def indexes(self) -> q.ExplorerIndexes:
+        return self.services.explorer_indexes
+
+    def state(self, text: object) -> FilterState:
+        return self.events.from_hash(text).state
+
+    def memo(self, name: str, state: FilterState, compute: Any, *extra: object) -> Any:
+        return memoised(self.services.results, self.run, name, state, compute, *extra)
+
+
+def open_page(services: Services, run_id: object) -> Page | None:
+    if not isinstance(run_id, str):
+        return None
+    try:
+        run = services.runs.load(run_id)
+    except InputError:
+        return None
+    categories = q.segment_categories(run, indexes=services.explorer_indexes)
+    return Page(run, ExplorerEvents(run.info, categories), services)
+
+
+def register(app: Dash, services: Services) -> None:
+    _register_reducer(app, services)
+    _register_charts(app, services)
+    _register_table(app, services)
+    _register_detail(app, services)
+    _register_export(app, services)
+    _register_clientside(app)
+
+
+# -- the reducer ------------------------------------------------------------------------------
+
+_REDUCER_OUTPUTS = {
+    "hash": Output(Explorer.URL, "hash"),
+    "charts": Output(Explorer.CHART_STATE, "data"),
+    "table": Output(Explorer.TABLE_STATE, "data"),
+    "item": Output(Explorer.ITEM_STATE, "data"),
+    "problems": Output(Explorer.PROBLEMS, "children"),
+    "chips": Output(Explorer.CHIPS, "children"),
+    "detail_open": Output(Explorer.DETAIL, "is_open"),
+    "columns": Output(Explorer.TABLE, "columnDefs"),
+    "filter_model": Output(Explorer.TABLE, "filterModel"),
+    "segments": Output(SEGMENTS, "value"),
+    **{name: Output(cid, "value") for name, cid in CONTROLS.items()},
+}
+_REDUCER_INPUTS = {
+    "url": Input(Explorer.URL, "hash"),
+    **{name: Input(cid, "value") for name, cid in CONTROLS.items()},
+    "segments": Input(SEGMENTS, "value"),
+    "chip_clicks": Input(CHIPS, "n_clicks"),
+    "clear": Input(Explorer.CLEAR_ALL, "n_clicks"),
+    "heatmap_click": Input(Explorer.HEATMAP, "clickData"),
+    "bar_click": Input(Explorer.BARS, "clickData"),
+    "scatter_selection": Input(Explorer.SCATTER, "selectedData"),
+    "scatter_click": Input(Explorer.SCATTER, "clickData"),
+    "cell": Input(Explorer.TABLE, "cellClicked"),
+    "rows_request": Input(Explorer.TABLE, "getRowsRequest"),
+    "detail_open": Input(Explorer.DETAIL, "is_open"),
+}
+_REDUCER_STATE = {
+    "table_store": State(Explorer.TABLE_STATE, "data"),
+    "item_store": State(Explorer.ITEM_STATE, "data"),
+    "run_id": State(Explorer.RUN_ID, "data"),
+}
+
+
+def _register_reducer(app: Dash, services: Services) -> None:
+    @app.callback(output=_REDUCER_OUTPUTS, inputs=_REDUCER_INPUTS, state=_REDUCER_STATE)
+    def reduce(**args: Any) -> dict[str, Any]:
+        page = open_page(services, args["run_id"])
+        if page is None:
+            unavailable = problem_alert(("This run is no longer available; reload the page.",))
+            return {**_unchanged(), "problems": unavailable}
+        from_url = ctx.triggered_id in (None, Explorer.URL)
+        previous = _previous_state(page, args, from_url)
+        parsed = _apply(page, previous, args)
+        if not from_url and parsed.state == previous and not parsed.problems:
+            return _unchanged()
+        return _outputs(page, previous, parsed, from_url)
+
+
+def _unchanged() -> dict[str, Any]:
+    return {name: no_update for name in _REDUCER_OUTPUTS} | {
+        "segments": [no_update] * len(ctx.outputs_grouping["segments"])
+    }
+
+
+def _previous_state(page: Page, args: dict[str, Any], from_url: bool) -> FilterState:
+    """What was shown before this event: the URL itself, except when the URL is what changed
+    (then the stores remember what the views show)."""
+    if not from_url:
+        return page.state(args["url"])
+    previous = page.state(args["table_store"])
+    item = args["item_store"]
+    return FilterState(**{**previous.__dict__, "item": item if isinstance(item, str) else None})
+
+
+def _apply(page: Page, previous: FilterState, args: dict[str, Any]) -> ParsedFilters:
+    events, trigger = page.events, ctx.triggered_id
+    prop = ctx.triggered[0]["prop_id"] if ctx.triggered else ""
+    if trigger in (None, Explorer.URL):
+        return events.from_hash(args["url"])
+    if trigger in CONTROLS.values() or _is_pattern(trigger, Explorer.SEGMENT):
+        values = {name: args[name] for name in FILTER_CONTROLS}
+        values.update({n: args[n] for n, cid in VIEW_CONTROLS.items() if cid == trigger})
+        values["segments"] = {e["id"]["column"]: e["value"] for e in ctx.args_grouping["segments"]}
+        return events.controls(previous, values)
+    if _is_pattern(trigger, Explorer.CHIP):
+        clicked = bool(ctx.triggered[0]["value"])
+        return events.remove_chip(previous, trigger["key"]) if clicked else ParsedFilters(previous)
+    if trigger == Explorer.CLEAR_ALL:
+        return events.clear_all(previous)
+    if trigger == Explorer.HEATMAP:
+        axes = q.default_heatmap_axes(page.run, previous)
+        return events.heatmap_click(previous, args["heatmap_click"], axes)
+    if trigger == Explorer.BARS:
+        column = q.default_bars_column(page.run, previous)
+        return events.bar_click(previous, args["bar_click"], column)
+    if trigger == Explorer.SCATTER and prop.endswith("clickData"):
+        points = q.scatter_points(page.run, previous, indexes=page.indexes)
+        item = scatter_item_at(points, args["scatter_click"])
+        return events.open_item(previous, item, item is not None)
+    if trigger == Explorer.SCATTER:
+        return events.scatter_selection(previous, args["scatter_selection"])
+    if trigger == Explorer.TABLE and prop.endswith("cellClicked"):
+        cell = args["cell"]
+        item = cell.get("rowId") if isinstance(cell, dict) else None
+        known = q.item_detail(page.run, item, indexes=page.indexes) is not None
+        return events.open_item(previous, item, known)
+    if trigger == Explorer.TABLE:
+        return events.table_request(previous, args["rows_request"])
+    if trigger == Explorer.DETAIL and not args["detail_open"]:
+        return events.close_item(previous)
+    return ParsedFilters(previous)
+
+
+def _outputs(
+    page: Page, previous: FilterState, parsed: ParsedFilters, from_url: bool
+) -> dict[str, Any]:
+    state, trigger = parsed.state, ctx.triggered_id
+    views, before = views_of(state), views_of(previous)
+    controls = controls_of(state)
+    axes = q.default_heatmap_axes(page.run, state) or (None, None)
+    controls.update(heatmap_x=axes[0], heatmap_y=axes[1])
+    return {
+        "hash": no_update if from_url else "#" + to_url_hash(state),
+        "charts": views.charts if from_url or views.charts != before.charts else no_update,
+        "table": views.table if from_url or views.table != before.table else no_update,
+        "item": views.item if from_url or views.item != before.item else no_update,
+        "problems": problem_alert(parsed.problems),
+        "chips": chip_badges(chips(state)),
+        "detail_open": state.item is not None,
+        "columns": table_column_defs(page.run.info, state.table_sort) if from_url else no_update,
+        "filter_model": filter_model_of(state.table_filters) if from_url else no_update,
+        "segments": [
+            controls["segments"].get(entry["id"]["column"])
+            for entry in ctx.outputs_grouping["segments"]
+        ],
+        **{name: no_update if cid == trigger else controls[name] for name, cid in CONTROLS.items()},
+    }
+
+
+def _is_pattern(trigger: object, kind: str) -> bool:
+    return isinstance(trigger, dict) and trigger.get("type") == kind
+
+
+# -- the views ----------------------------------------------------------------------------------
+
+
+def _register_charts(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Explorer.KPIS, "children"),
+        Output(Explorer.SCATTER, "figure"),
+        Output(Explorer.SCORES, "figure"),
+        Output(Explorer.HEATMAP, "figure"),
+        Output(Explorer.BARS, "figure"),
+        Input(Explorer.CHART_STATE, "data"),
+        State(Explorer.RUN_ID, "data"),
+    )
+    def draw_charts(charts: object, run_id: object) -> tuple[Any, ...]:
+        page = open_page(services, run_id)
+        if page is None:
+            blank = empty_figure("This run is no longer available")
+            return None, blank, blank, blank, blank
+        state = page.state(charts)
+        return (
+            kpi_strip(
+                page.memo("kpis", state, lambda: q.kpi_strip(page.run, state, indexes=page.indexes))
+            ),
+            scatter_figure(q.scatter_points(page.run, state, indexes=page.indexes)),
+            score_histogram_figure(
+                page.memo(
+                    "scores",
+                    state,
+                    lambda: q.score_distribution(page.run, state, indexes=page.indexes),
+                )
+            ),
+            _heatmap(page, state),
+            _bars(page, state),
+        )
+
+
+def _heatmap(page: Page, state: FilterState) -> go.Figure:
+    axes = q.default_heatmap_axes(page.run, state)
+    if axes is None:
+        return empty_figure("This run has fewer than two segment columns")
+    data = page.memo(
+        "heatmap",
+        state,
+        lambda: q.heatmap(page.run, state, *axes, state.heatmap_metric, indexes=page.indexes),
+        *axes,
+        state.heatmap_metric,
+    )
+    return heatmap_figure(data)
+
+
+def _bars(page: Page, state: FilterState) -> go.Figure:
+    column = q.default_bars_column(page.run, state)
+    if column is None:
+        return empty_figure("This run has no segment columns")
+    bars = page.memo(
+        "bars", state, lambda: q.segment_bars(page.run, state, column, indexes=page.indexes), column
+    )
+    return segment_bars_figure(bars)
+
+
+def _register_table(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Explorer.TABLE, "getRowsResponse"),
+        Output(Explorer.TABLE_COUNT, "children"),
+        Input(Explorer.TABLE, "getRowsRequest"),
+        State(Explorer.TABLE_STATE, "data"),
+        State(Explorer.RUN_ID, "data"),
+    )
+    def serve_rows(request: object, table: object, run_id: object) -> tuple[Any, Any]:
+        page = open_page(services, run_id)
+        if page is None or not isinstance(request, dict):
+            return no_update, no_update
+        state = page.state(table)
+        rows = q.table_page(
+            page.run,
+            state,
+            request.get("startRow"),
+            request.get("endRow"),
+            request.get("sortModel"),
+            request.get("filterModel"),
+            indexes=page.indexes,
+        )
+        counted = f"{rows.row_count:,} items" + (
+            " · " + " ".join(rows.problems) if rows.problems else ""
+        )
+        return {"rowData": rows.rows, "rowCount": rows.row_count}, counted
+
+
+def _register_detail(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Explorer.DETAIL_BODY, "children"),
+        Output(Explorer.DETAIL, "title"),
+        Input(Explorer.ITEM_STATE, "data"),
+        State(Explorer.RUN_ID, "data"),
+    )
+    def show_item(item: object, run_id: object) -> tuple[Component | None, str]:
+        page = open_page(services, run_id)
+        if page is None or not isinstance(item, str):
+            return None, "Item"
+        detail = q.item_detail(page.run, item, indexes=page.indexes)
+        if detail is None:
+            return problem_alert((f"There is no item {item!r} in this run.",)), "Item"
+        return detail_body(detail), f"Item {detail.item_id}"
+
+
+def _register_export(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Explorer.DOWNLOAD, "data"),
+        Input(Explorer.EXPORT_CSV, "n_clicks"),
+        Input(Explorer.EXPORT_XLSX, "n_clicks"),
+        State(Explorer.TABLE_STATE, "data"),
+        State(Explorer.RUN_ID, "data"),
+        prevent_initial_call=True,
+    )
+    def export(csv_clicks: object, xlsx_clicks: object, table: object, run_id: object) -> Any:
+        page = open_page(services, run_id)
+        kind = EXPORT_TYPES.get(ctx.triggered_id)
+        if page is None or kind is None:
+            return no_update
+        frame = q.export_rows(page.run, page.state(table), indexes=page.indexes)
+        name = f"pricescope-{page.run.run_id}.{kind}"
+        payload = to_csv_bytes(frame) if kind == "csv" else to_excel_bytes(frame)
+        return dcc.send_bytes(payload, name)
+
+
+def _register_clientside(app: Dash) -> None:
+    # A new table state (filters, order) empties the grid's block cache, so it asks for rows again.
+    app.clientside_callback(
+        """
+        function(table, gridId) {
+            const api = window.dash_ag_grid && window.dash_ag_grid.getApi
+                ? window.dash_ag_grid.getApi(gridId) : null;
+            if (api && !api.isDestroyed()) { api.purgeInfiniteCache(); }
+            return window.dash_clientside.no_update;
+        }
+        """,
+        Output(Explorer.GRID_PURGE, "data"),
+        Input(Explorer.TABLE_STATE, "data"),
+        State(Explorer.TABLE, "id"),
+        prevent_initial_call=True,
+    )
+    # "Copy link" copies the page's own address, hash and all.
+    app.clientside_callback(
+        "function(n) { return window.location.href; }",
+        Output(Explorer.COPY_LINK, "content"),
+        Input(Explorer.COPY_LINK, "n_clicks"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,167 @@
+"""What the Explorer's controls and charts do to the filter state, without Dash.
+
+The page has one reducer callback; it names the event that fired and hands the raw event data here.
+Every event goes through :func:`dashboard.filters.parse_filter_state`, so a crafted request is
+validated exactly like a click, and the result is a new state plus sentences about anything ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dashboard.filters.chips import clear_all, remove_chip
+from dashboard.filters.parse import ParsedFilters, parse_filter_state
+from dashboard.filters.plotly_events import region_from_plotly, state_to_raw
+from dashboard.filters.state import DEFAULT_TABLE_SORT, FilterState
+from dashboard.filters.url import from_url_hash, to_url_hash
+from dashboard.runs import RunInfo
+
+# Names of the controls whose values map one-to-one onto FilterState fields.
+CONTROL_FIELDS = (
+    "search",
+    "directions",
+    "flagged_only",
+    "min_score",
+    "min_at_stake",
+    "price_min",
+    "price_max",
+    "heatmap_x",
+    "heatmap_y",
+    "heatmap_metric",
+)
+
+
+@dataclass(frozen=True)
+class Views:
+    """The parts of a state each view depends on, as canonical text; a view redraws only when its
+    part changes. ``charts``: filters, selections and heatmap axes; ``table``: that plus the table's
+    order and column filters; ``item``: the open item."""
+
+    charts: str
+    table: str
+    item: str | None
+
+
+def views_of(state: FilterState) -> Views:
+    charts = replace(state, table_sort=DEFAULT_TABLE_SORT, table_filters=(), item=None)
+    return Views(
+        charts=to_url_hash(charts), table=to_url_hash(replace(state, item=None)), item=state.item
+    )
+
+
+def controls_of(state: FilterState) -> dict[str, Any]:
+    """The values the filter controls should show for ``state``."""
+    return {
+        "search": state.search,
+        "directions": list(state.directions),
+        "flagged_only": state.flagged_only,
+        "min_score": state.min_score,
+        "min_at_stake": state.min_at_stake,
+        "price_min": state.price_min,
+        "price_max": state.price_max,
+        "heatmap_x": state.heatmap_x,
+        "heatmap_y": state.heatmap_y,
+        "heatmap_metric": state.heatmap_metric,
+        "segments": {column: list(values) for column, values in state.segments},
+    }
+
+
+class ExplorerEvents:
+    """Applies one event to the previous state of one run's Explorer."""
+
+    def __init__(self, run_info: RunInfo, categories: Mapping[str, Sequence[str]]) -> None:
+        self.run_info = run_info
+        self.categories = categories
+
+    def parse(self, raw: Mapping[str, Any]) -> ParsedFilters:
+        return parse_filter_state(raw, self.run_info, self.categories)
+
+    def from_hash(self, text: object) -> ParsedFilters:
+        if text is not None and not isinstance(text, str):
+            return ParsedFilters(FilterState(), ("The link's filters could not be read.",))
+        return from_url_hash(text or "", self.run_info, self.categories)
+
+    def controls(self, previous: FilterState, values: Mapping[str, Any]) -> ParsedFilters:
+        """The filter controls changed: their values replace the matching parts of the state."""
+        raw = state_to_raw(previous)
+        for name in CONTROL_FIELDS:
+            if name in values:
+                raw[name] = values[name]
+        segments = values.get("segments")
+        if isinstance(segments, Mapping):
+            raw["segments"] = {column: chosen for column, chosen in segments.items() if chosen}
+        return self.parse(raw)
+
+    def heatmap_click(
+        self, previous: FilterState, click: object, axes: tuple[str, str] | None
+    ) -> ParsedFilters:
+        point = _first_point(click)
+        if point is None or axes is None:
+            return ParsedFilters(previous)
+        x_column, y_column = axes
+        cell = {
+            "kind": "cell",
+            "x_column": x_column,
+            "x_value": point.get("x"),
+            "y_column": y_column,
+            "y_value": point.get("y"),
+        }
+        return self._with_selection(previous, cell)
+
+    def bar_click(self, previous: FilterState, click: object, column: str | None) -> ParsedFilters:
+        point = _first_point(click)
+        if point is None or column is None:
+            return ParsedFilters(previous)
+        return self._with_selection(
+            previous, {"kind": "bar", "column": column, "value": point.get("y")}
+        )
+
+    def scatter_selection(self, previous: FilterState, selected: object) -> ParsedFilters:
+        """A box or lasso on the (log-log) scatter; an empty selection clears the scatter's own."""
+        region = region_from_plotly(selected, log_x=True, log_y=True) if selected else None
+        if region is None:
+            return ParsedFilters(previous.without_selections("scatter"))
+        raw = {"kind": region.kind, "points": [list(p) for p in region.points]}
+        return self._with_selection(previous, raw)
+
+    def open_item(self, previous: FilterState, item_id: object, known: bool) -> ParsedFilters:
+        if not isinstance(item_id, str) or not known:
+            return ParsedFilters(previous, ("That item is not in this run.",))
+        return ParsedFilters(replace(previous, item=item_id))
+
+    def close_item(self, previous: FilterState) -> ParsedFilters:
+        return ParsedFilters(replace(previous, item=None))
+
+    def remove_chip(self, previous: FilterState, key: object) -> ParsedFilters:
+        if not isinstance(key, str):
+            return ParsedFilters(previous)
+        return ParsedFilters(remove_chip(previous, key))
+
+    def clear_all(self, previous: FilterState) -> ParsedFilters:
+        return ParsedFilters(clear_all(previous))
+
+    def table_request(self, previous: FilterState, request: object) -> ParsedFilters:
+        """The grid asked for rows with its own sort and column filters: the state follows them."""
+        if not isinstance(request, Mapping):
+            return ParsedFilters(previous)
+        raw = state_to_raw(previous)
+        raw["table_sort"] = request.get("sortModel") or []
+        raw["table_filters"] = request.get("filterModel") or {}
+        return self.parse(raw)
+
+    def _with_selection(self, previous: FilterState, selection: Mapping[str, Any]) -> ParsedFilters:
+        parsed = self.parse({"selections": [selection]})
+        if not parsed.state.selections:
+            return ParsedFilters(previous, parsed.problems)
+        return ParsedFilters(previous.with_selection(parsed.state.selections[0]), parsed.problems)
+
+
+def _first_point(event: object) -> Mapping[str, Any] | None:
+    if not isinstance(event, Mapping):
+        return None
+    points = event.get("points")
+    if not isinstance(points, list) or not points or not isinstance(points[0], Mapping):
+        return None
+    return points[0]

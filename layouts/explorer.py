@@ -1,0 +1,296 @@
+"""Outlier Explorer: filter, cross-filter and rank the items of a run; open one to see why.
+
+The page's state lives in the URL hash (``/explorer#seg.brand=Avon&dir=under``): the layout is
+built empty and the first callback fills the controls from the hash, so a shared link reproduces
+the view and back/forward step through it.
+"""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.errors import InputError
+from dashboard.filters import DEFAULT_TABLE_SORT, DIRECTION_LABELS, DIRECTIONS, HEATMAP_METRICS
+from dashboard.ids import Explorer
+from dashboard.query.explorer import segment_categories
+from dashboard.runs import Run
+from dashboard.services import Services
+from layouts.explorer_parts import table_column_defs
+from layouts.widgets import GRAPH_CONFIG, chart_card, notice
+
+# Chart interactions the analyst uses here: lasso and box select stay in the mode bar.
+SCATTER_CONFIG = {**GRAPH_CONFIG, "modeBarButtonsToRemove": ["autoScale2d"]}
+TABLE_BLOCK_ROWS = 100
+METRIC_LABELS = {"at_stake": "Money at stake", "share_flagged": "Share flagged"}
+
+
+def layout(services: Services, run: str | None = None) -> Component:
+    try:
+        loaded = services.runs.load(run) if run else services.runs.load_current()
+    except InputError as error:
+        return notice(Explorer.PROBLEMS, "That run cannot be shown", str(error), "danger")
+    if loaded is None:
+        return notice(
+            Explorer.PROBLEMS,
+            "No scoring run yet",
+            ["Run ", html.Code("python -m dashboard bootstrap"), " to score the demo catalogue."],
+            "warning",
+        )
+    return html.Div(
+        [
+            dcc.Location(id=Explorer.URL, refresh=False),
+            dcc.Store(id=Explorer.RUN_ID, data=loaded.run_id),
+            dcc.Store(id=Explorer.CHART_STATE),
+            dcc.Store(id=Explorer.TABLE_STATE),
+            dcc.Store(id=Explorer.ITEM_STATE),
+            dcc.Store(id=Explorer.GRID_PURGE),
+            dcc.Download(id=Explorer.DOWNLOAD),
+            dbc.Row(
+                [
+                    dbc.Col(_filters(services, loaded), lg=3, xl=2, className="explorer-filters"),
+                    dbc.Col(_main(loaded), lg=9, xl=10),
+                ],
+                className="g-3",
+            ),
+            _detail_panel(),
+        ],
+        className="explorer",
+    )
+
+
+def _filters(services: Services, run: Run) -> Component:
+    categories = segment_categories(run, indexes=services.explorer_indexes)
+    segment_controls = [
+        html.Div(
+            [
+                dbc.Label(column, html_for=f"segment-{column}", className="filter-label"),
+                dcc.Dropdown(
+                    id={"type": Explorer.SEGMENT, "column": column},
+                    options=[{"label": value, "value": value} for value in values],
+                    multi=True,
+                    placeholder="All",
+                    className="segment-dropdown",
+                ),
+            ],
+            className="mb-2",
+        )
+        for column, values in categories.items()
+    ]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H6("Filters", className="mb-3"),
+                dbc.Input(
+                    id=Explorer.SEARCH,
+                    type="search",
+                    placeholder="Search id or name",
+                    debounce=True,
+                    className="mb-3",
+                    maxLength=200,
+                ),
+                dbc.Label("Direction", className="filter-label"),
+                dbc.Checklist(
+                    id=Explorer.DIRECTIONS,
+                    options=[{"label": DIRECTION_LABELS[d], "value": d} for d in DIRECTIONS],
+                    value=[],
+                    className="mb-2",
+                ),
+                dbc.Switch(
+                    id=Explorer.FLAGGED_ONLY, label="Flagged only", value=False, className="mb-3"
+                ),
+                _number_pair("Price", Explorer.PRICE_MIN, "min", Explorer.PRICE_MAX, "max"),
+                _number_input("Minimum score", Explorer.MIN_SCORE, "e.g. 0.5"),
+                _number_input("Minimum money at stake", Explorer.MIN_AT_STAKE, "e.g. 100"),
+                html.Hr(),
+                *segment_controls,
+            ]
+        ),
+        className="chart-card",
+    )
+
+
+def _number_input(label: str, component_id: str, placeholder: str) -> Component:
+    return html.Div(
+        [
+            dbc.Label(label, className="filter-label"),
+            dbc.Input(
+                id=component_id,
+                type="number",
+                min=0,
+                debounce=True,
+                placeholder=placeholder,
+                size="sm",
+            ),
+        ],
+        className="mb-2",
+    )
+
+
+def _number_pair(label: str, low_id: str, low: str, high_id: str, high: str) -> Component:
+    return html.Div(
+        [
+            dbc.Label(label, className="filter-label"),
+            dbc.InputGroup(
+                [
+                    dbc.Input(id=low_id, type="number", min=0, debounce=True, placeholder=low),
+                    dbc.InputGroupText("–"),
+                    dbc.Input(id=high_id, type="number", min=0, debounce=True, placeholder=high),
+                ],
+                size="sm",
+            ),
+        ],
+        className="mb-2",
+    )
+
+
+def _main(run: Run) -> Component:
+    segments = list(run.info.columns.segments)
+    axis_options = [{"label": name, "value": name} for name in segments]
+    return html.Div(
+        [
+            html.Div(id=Explorer.PROBLEMS),
+            html.Div(
+                [
+                    html.Div(id=Explorer.CHIPS, className="chips"),
+                    dbc.Button(
+                        "Clear all",
+                        id=Explorer.CLEAR_ALL,
+                        color="link",
+                        size="sm",
+                        className="ms-2",
+                    ),
+                    html.Div(
+                        [
+                            dcc.Clipboard(id=Explorer.COPY_LINK, title="Copy a link to this view"),
+                            html.Span("Copy link", className="small ms-1"),
+                        ],
+                        className="copy-link ms-auto d-flex align-items-center",
+                    ),
+                ],
+                className="d-flex align-items-center flex-wrap mb-2 chips-row",
+            ),
+            dcc.Loading(html.Div(id=Explorer.KPIS, className="mb-3"), type="dot", delay_show=400),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        chart_card(_graph(Explorer.SCATTER, SCATTER_CONFIG)), xl=7, className="mb-3"
+                    ),
+                    dbc.Col(chart_card(_graph(Explorer.SCORES)), xl=5, className="mb-3"),
+                ],
+                className="g-3",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        chart_card(
+                            [
+                                dbc.Row(
+                                    [
+                                        _axis_picker("Rows", Explorer.HEATMAP_Y, axis_options),
+                                        _axis_picker("Columns", Explorer.HEATMAP_X, axis_options),
+                                        _axis_picker(
+                                            "Colour",
+                                            Explorer.HEATMAP_METRIC,
+                                            [
+                                                {"label": METRIC_LABELS[value], "value": value}
+                                                for value in HEATMAP_METRICS
+                                            ],
+                                        ),
+                                    ],
+                                    className="g-2 mb-2",
+                                ),
+                                _graph(Explorer.HEATMAP),
+                            ]
+                        ),
+                        xl=7,
+                        className="mb-3",
+                    ),
+                    dbc.Col(chart_card(_graph(Explorer.BARS)), xl=5, className="mb-3"),
+                ],
+                className="g-3",
+            ),
+            chart_card(
+                [
+                    html.Div(
+                        [
+                            html.H6("Ranked items", className="mb-0 me-2"),
+                            html.Span(id=Explorer.TABLE_COUNT, className="text-muted small"),
+                            html.Div(
+                                [
+                                    dbc.Button(
+                                        "CSV",
+                                        id=Explorer.EXPORT_CSV,
+                                        size="sm",
+                                        color="secondary",
+                                        outline=True,
+                                    ),
+                                    dbc.Button(
+                                        "Excel",
+                                        id=Explorer.EXPORT_XLSX,
+                                        size="sm",
+                                        color="secondary",
+                                        outline=True,
+                                        className="ms-2",
+                                    ),
+                                ],
+                                className="ms-auto",
+                            ),
+                        ],
+                        className="d-flex align-items-center mb-2",
+                    ),
+                    _table(run),
+                ]
+            ),
+        ]
+    )
+
+
+def _axis_picker(label: str, component_id: str, options: list[dict[str, str]]) -> Component:
+    return dbc.Col(
+        dbc.InputGroup(
+            [dbc.InputGroupText(label), dbc.Select(id=component_id, options=options)], size="sm"
+        ),
+        md=4,
+    )
+
+
+def _graph(component_id: str, config: object = GRAPH_CONFIG) -> dcc.Graph:
+    return dcc.Graph(id=component_id, config=config)  # type: ignore[arg-type]
+
+
+def _table(run: Run) -> Component:
+    return dag.AgGrid(
+        id=Explorer.TABLE,
+        rowModelType="infinite",
+        columnDefs=table_column_defs(run.info, DEFAULT_TABLE_SORT),
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "flex": 1,
+            "minWidth": 110,
+            "filterParams": {"maxNumConditions": 2, "buttons": ["reset"]},
+        },
+        dashGridOptions={
+            "cacheBlockSize": TABLE_BLOCK_ROWS,
+            "maxBlocksInCache": 20,
+            "infiniteInitialRowCount": 1,
+            "animateRows": False,
+            "getRowId": {"function": "params.data.item_id"},
+        },
+        style={"height": "520px", "width": "100%"},
+    )
+
+
+def _detail_panel() -> Component:
+    return dbc.Offcanvas(
+        dcc.Loading(html.Div(id=Explorer.DETAIL_BODY), type="dot"),
+        id=Explorer.DETAIL,
+        title="Item",
+        placement="end",
+        is_open=False,
+        scrollable=True,
+        style={"width": "min(720px, 100vw)"},
+    )
