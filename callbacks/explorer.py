@@ -17,6 +17,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.development.base_component import Component
 
 from dashboard.errors import InputError
+from dashboard.explain.comparables import comparables
 from dashboard.export import to_csv_bytes, to_excel_bytes
 from dashboard.figures.explorer import (
     heatmap_figure,
@@ -343,7 +344,8 @@ def _register_detail(app: Dash, services: Services) -> None:
         detail = q.item_detail(page.run, item, indexes=page.indexes)
         if detail is None:
             return problem_alert((f"There is no item {item!r} in this run.",)), "Item"
-        return detail_body(detail), f"Item {detail.item_id}"
+        similar = comparables(page.run, detail.item_id, indexes=services.similarity)
+        return detail_body(detail, [c.as_row() for c in similar]), f"Item {detail.item_id}"
 
 
 def _register_export(app: Dash, services: Services) -> None:

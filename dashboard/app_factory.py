@@ -15,6 +15,7 @@ import callbacks.overview
 import layouts.explorer
 import layouts.overview
 from dashboard.config import Settings
+from dashboard.request_checks import install_request_checks
 from dashboard.services import Services
 from layouts.shell import shell
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Bootstrap's CSS is served from assets/ (a_bootstrap-*.css sorts before our own CSS): the
         # app must work with no network beyond the machine.
     )
+    install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
     if services.results is not None:
         services.results.init_app(app.server)
     _register_pages(services)
@@ -82,6 +84,14 @@ def _page(
         return build(services, **known)
 
     return layout
+
+
+def _callback_shape(app: Dash) -> Callable[[str], tuple[int, int] | None]:
+    def shape_of(output: str) -> tuple[int, int] | None:
+        spec = app.callback_map.get(output)
+        return None if spec is None else (len(spec["inputs"]), len(spec["state"]))
+
+    return shape_of
 
 
 def _repo_path(name: str) -> Any:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from flask_caching import Cache
 
 from dashboard.config import Settings
+from dashboard.explain.comparables import SimilarityIndexes
 from dashboard.query.explorer import ExplorerIndexes
 from dashboard.runs import RunStore
 
@@ -41,6 +42,7 @@ class Services:
     runs: RunStore
     results: Cache | None = None
     explorer_indexes: ExplorerIndexes = field(default_factory=ExplorerIndexes)
+    similarity: SimilarityIndexes = field(default_factory=SimilarityIndexes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

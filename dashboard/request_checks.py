@@ -1,0 +1,73 @@
+"""Shape checks on requests to Dash's callback endpoint, before Dash reads them.
+
+Any client can POST anything to ``/_dash-update-component``. Dash validates the *values* through our
+callbacks, but a body that is not even the shape Dash expects (not JSON, a list, ``output`` missing
+or not a string, ``inputs`` not a list) makes Dash itself fail with a 500. Such a request is refused
+here with a 400 and a sentence instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/_dash-update-component"
+MAX_CALLBACK_BYTES = 2_000_000
+
+
+# For a callback's output string: how many inputs and states it takes, or None if there is no such
+# callback.
+CallbackShape = Callable[[str], tuple[int, int] | None]
+
+
+def install_request_checks(server: Flask, shape_of: CallbackShape, prefix: str = "/") -> None:
+    path = prefix.rstrip("/") + CALLBACK_PATH
+
+    @server.before_request
+    def check_callback_envelope() -> Response | tuple[Response, int] | None:
+        if request.path != path or request.method != "POST":
+            return None
+        body = request.get_json(silent=True)
+        problem = envelope_problem(request.content_length, body) or arity_problem(body, shape_of)
+        if problem is None:
+            return None
+        logger.info("refused a callback request: %s", problem)
+        return jsonify({"error": problem}), 400
+
+
+def envelope_problem(length: int | None, body: Any) -> str | None:
+    """Why ``body`` is not a callback request Dash can read, or None if it is one."""
+    if length is not None and length > MAX_CALLBACK_BYTES:
+        return f"The request is too large ({length:,} bytes; at most {MAX_CALLBACK_BYTES:,})."
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object."
+    if not isinstance(body.get("output"), str) or not body["output"]:
+        return "The request must name its output as a string."
+    if not isinstance(body.get("outputs"), dict | list):
+        return "The request must list its outputs."
+    for key in ("inputs", "state"):
+        if not isinstance(body.get(key, []), list):
+            return f"The request's {key} must be a list."
+        for entry in body.get(key, []):
+            entries = entry if isinstance(entry, list) else [entry]
+            if not all(isinstance(e, dict) and "id" in e and "property" in e for e in entries):
+                return f"Each of the request's {key} must have an id and a property."
+    if "changedPropIds" in body and not isinstance(body["changedPropIds"], list):
+        return "The request's changedPropIds must be a list."
+    return None
+
+
+def arity_problem(body: Any, shape_of: CallbackShape) -> str | None:
+    """The request must name a callback the app has, with as many inputs and states as it takes."""
+    shape = shape_of(body["output"])
+    if shape is None:
+        return "The request names no callback of this app."
+    inputs, states = shape
+    if len(body.get("inputs", [])) != inputs or len(body.get("state", [])) != states:
+        return f"That callback takes {inputs} inputs and {states} states."
+    return None

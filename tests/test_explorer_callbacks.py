@@ -1,0 +1,258 @@
+"""Explorer callbacks over HTTP, as any client can call them: real payloads, hostile ones too.
+
+Every request below is what the browser would POST to ``/_dash-update-component`` (built from the
+app's own ``/_dash-dependencies``), with values a user could type or an attacker could craft. None
+may produce a 5xx; the bad ones must come back with a message a person can read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from dashboard.app_factory import create_app
+from dashboard.config import Settings
+from dashboard.filters import from_url_hash
+from dashboard.ids import Explorer
+from dashboard.query import explorer as q
+from dashboard.runs import Run, RunStore
+
+ALL_SEGMENTS = '{"column":["ALL"],"type":"explorer-segment"}'
+ALL_CHIPS = '{"key":["ALL"],"type":"explorer-chip"}'
+
+
+@pytest.fixture(scope="module")
+def app_client(demo_root: Path) -> tuple[FlaskClient, Run, list[dict[str, Any]]]:
+    settings = Settings(data_dir=demo_root)
+    app = create_app(settings)
+    client = app.server.test_client()
+    assert client.get("/").status_code == 200
+    dependencies = json.loads(client.get("/_dash-dependencies").data)
+    run = RunStore(demo_root / "runs").load_current()
+    assert run is not None
+    return client, run, dependencies
+
+
+def callback(dependencies: list[dict[str, Any]], output_part: str) -> dict[str, Any]:
+    return next(d for d in dependencies if output_part in d["output"])
+
+
+def expand(spec: dict[str, Any], run: Run, values: dict[str, Any]) -> Any:
+    """One input/state entry of the payload; ALL-wildcards expand to the page's concrete ids."""
+    key = f"{spec['id']}.{spec['property']}"
+    if spec["id"] == ALL_SEGMENTS:
+        return [
+            {
+                "id": {"type": Explorer.SEGMENT, "column": c},
+                "property": "value",
+                "value": values.get(f"segment:{c}"),
+            }
+            for c in run.info.columns.segments
+        ]
+    if spec["id"] == ALL_CHIPS:
+        return []
+    return {"id": spec["id"], "property": spec["property"], "value": values.get(key)}
+
+
+def post(
+    app_client: tuple[FlaskClient, Run, list[dict[str, Any]]],
+    output_part: str,
+    values: dict[str, Any],
+    changed: list[str],
+) -> Any:
+    client, run, dependencies = app_client
+    spec = callback(dependencies, output_part)
+    outputs = []
+    for part in spec["output"].strip(".").split("..."):
+        component, prop = part.rsplit(".", 1)
+        if component == ALL_SEGMENTS:
+            outputs.append(
+                [
+                    {"id": {"type": Explorer.SEGMENT, "column": c}, "property": prop}
+                    for c in run.info.columns.segments
+                ]
+            )
+        else:
+            outputs.append({"id": component, "property": prop})
+    payload = {
+        "output": spec["output"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": [expand(i, run, values) for i in spec["inputs"]],
+        "state": [expand(s, run, values) for s in spec["state"]],
+        "changedPropIds": changed,
+    }
+    return client.post("/_dash-update-component", json=payload)
+
+
+def reducer(app_client: Any, run: Run, changed: str, **values: Any) -> dict[str, Any]:
+    values.setdefault(f"{Explorer.RUN_ID}.data", run.run_id)
+    response = post(app_client, f"{Explorer.URL}.hash", values, [changed])
+    assert response.status_code == 200, response.data[:500]
+    return json.loads(response.data)["response"]
+
+
+def problems_text(response: dict[str, Any]) -> str:
+    return json.dumps(response.get(str(Explorer.PROBLEMS), {}))
+
+
+def test_a_filter_change_writes_the_url_and_the_chart_state(app_client: Any) -> None:
+    run = app_client[1]
+    response = reducer(
+        app_client,
+        run,
+        f"{Explorer.MIN_SCORE}.value",
+        **{f"{Explorer.MIN_SCORE}.value": 0.5, f"{Explorer.DIRECTIONS}.value": ["under"]},
+    )
+    new_hash = response[str(Explorer.URL)]["hash"]
+    assert new_hash == "#score=0.5&dir=under"
+    chart_state = response[str(Explorer.CHART_STATE)]["data"]
+    parsed = from_url_hash(chart_state, run.info, q.segment_categories(run))
+    assert parsed.state.min_score == 0.5 and parsed.state.directions == ("under",)
+
+
+@pytest.mark.parametrize(
+    ("changed", "value", "message"),
+    [
+        (f"{Explorer.MIN_SCORE}.value", "abc", "Minimum score"),
+        (f"{Explorer.MIN_SCORE}.value", 1e308 * 10, "Minimum score"),
+        (f"{Explorer.PRICE_MIN}.value", {"$where": "1"}, "Minimum price"),
+        (f"{Explorer.DIRECTIONS}.value", ["sideways"], "sideways"),
+        (f"{Explorer.DIRECTIONS}.value", "under" * 10_000, "irection"),
+        ("segment:season", ["monsoon"], "monsoon"),
+        ("segment:season", ["winter"] * 20_000, "season"),
+        (f"{Explorer.SEARCH}.value", ["not", "text"], "earch"),
+    ],
+)
+def test_hostile_control_values_get_a_message_not_an_error(
+    app_client: Any, changed: str, value: Any, message: str
+) -> None:
+    run = app_client[1]
+    season = '{"column":"season","type":"explorer-segment"}.value'
+    prop_changed = season if changed.startswith("segment:") else changed
+    response = reducer(app_client, run, prop_changed, **{changed: value})
+    assert message in problems_text(response)
+    # The state that was kept is valid: it parses back without complaint.
+    url = response.get(str(Explorer.URL), {}).get("hash", "")
+    assert not from_url_hash(url, run.info, q.segment_categories(run)).problems
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "#score=abc",
+        "#seg.brand=NoSuchBrand",
+        "#sel=lasso:1,2",
+        "#sort=password:desc",
+        "#" + "q=" + "x" * 20_000,
+        "#%ZZ%",
+        "#item=../../etc/passwd",
+    ],
+)
+def test_crafted_links_open_the_default_view_with_an_explanation(app_client: Any, url: str) -> None:
+    run = app_client[1]
+    response = reducer(app_client, run, f"{Explorer.URL}.hash", **{f"{Explorer.URL}.hash": url})
+    assert str(Explorer.CHART_STATE) in response
+    assert problems_text(response) != json.dumps({})
+
+
+def test_unknown_run_id_is_reported_not_crashed(app_client: Any) -> None:
+    run = app_client[1]
+    response = reducer(
+        app_client, run, f"{Explorer.URL}.hash", **{f"{Explorer.RUN_ID}.data": "../../../etc"}
+    )
+    assert "no longer available" in problems_text(response)
+
+
+def test_table_rows_follow_the_grid_request_and_reject_nonsense(app_client: Any) -> None:
+    run = app_client[1]
+    state_hash = "#dir=over"
+    request = {
+        "startRow": 0,
+        "endRow": 50,
+        "sortModel": [{"colId": "score", "sort": "desc"}],
+        "filterModel": {},
+    }
+    response = post(
+        app_client,
+        f"{Explorer.TABLE}.getRowsResponse",
+        {
+            f"{Explorer.TABLE}.getRowsRequest": request,
+            f"{Explorer.TABLE_STATE}.data": state_hash,
+            f"{Explorer.RUN_ID}.data": run.run_id,
+        },
+        [f"{Explorer.TABLE}.getRowsRequest"],
+    )
+    assert response.status_code == 200
+    body = json.loads(response.data)["response"]
+    rows = body[str(Explorer.TABLE)]["getRowsResponse"]["rowData"]
+    assert len(rows) == 50
+    assert {r["direction"] for r in rows} == {"over"}
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+
+    hostile = {
+        "startRow": -5,
+        "endRow": 10**12,
+        "sortModel": [{"colId": "__class__", "sort": "up"}],
+        "filterModel": {"x": 1},
+    }
+    response = post(
+        app_client,
+        f"{Explorer.TABLE}.getRowsResponse",
+        {
+            f"{Explorer.TABLE}.getRowsRequest": hostile,
+            f"{Explorer.TABLE_STATE}.data": state_hash,
+            f"{Explorer.RUN_ID}.data": run.run_id,
+        },
+        [f"{Explorer.TABLE}.getRowsRequest"],
+    )
+    assert response.status_code == 200
+    body = json.loads(response.data)["response"]
+    assert len(body[str(Explorer.TABLE)]["getRowsResponse"]["rowData"]) <= q.MAX_PAGE_ROWS
+    assert "ignored" in body[str(Explorer.TABLE_COUNT)]["children"]
+
+
+def test_item_detail_shows_comparables_and_survives_unknown_items(app_client: Any) -> None:
+    run = app_client[1]
+    item = str(run.items.loc[run.items["flagged"], "item_id"].iloc[0])
+    for value, expected in (
+        (item, "Comparables"),
+        ("no-such-item", "There is no item"),
+        (["x"], ""),
+    ):
+        response = post(
+            app_client,
+            f"{Explorer.DETAIL_BODY}.children",
+            {f"{Explorer.ITEM_STATE}.data": value, f"{Explorer.RUN_ID}.data": run.run_id},
+            [f"{Explorer.ITEM_STATE}.data"],
+        )
+        assert response.status_code in (200, 204)
+        if expected:
+            assert expected in response.data.decode()
+
+
+def test_malformed_envelopes_are_client_errors_not_server_errors(app_client: Any) -> None:
+    client = app_client[0]
+    known = f"{Explorer.DETAIL_BODY}.children...{Explorer.DETAIL}.title"
+    for body in (
+        {},
+        {"output": 5},
+        {"output": "nope.children", "inputs": "x"},
+        [1, 2, 3],
+        {
+            "output": "nope.children",
+            "outputs": {"id": "nope", "property": "children"},
+            "inputs": [],
+        },
+        {"output": f"..{known}..", "outputs": [], "inputs": []},
+    ):
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code < 500, (body, response.status_code)
+    response = client.post(
+        "/_dash-update-component", data=b"\x00not json", content_type="application/json"
+    )
+    assert response.status_code < 500
