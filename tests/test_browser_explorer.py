@@ -70,6 +70,10 @@ def wait_for(condition: Any, timeout: float = 20, what: str = "condition") -> An
 
 def choose_segment(dash_duo: Any, column: str, value: str) -> None:
     selector = f'[id*="{column}"][id*="{Explorer.SEGMENT}"]'
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
+        dash_duo.find_element(selector),
+    )
     dash_duo.select_dcc_dropdown(selector, value=value)
     ActionChains(dash_duo.driver).send_keys(Keys.ESCAPE).perform()
 
@@ -176,6 +180,8 @@ def test_filter_cross_filter_detail_and_shared_link(
     # Back: the item closes, then the selection goes, and the views follow.
     dash_duo.driver.back()
     wait_for(lambda: current_state(dash_duo, run).item is None, what="back to no item")
+    wait_for(lambda: not dash_duo.find_elements(".offcanvas.show"), what="detail panel closed")
+    assert kpi(dash_duo, "Items") == f"{cell_items:,}"
     dash_duo.driver.back()
     wait_for(
         lambda: kpi(dash_duo, "Items") == f"{expected.items:,}",
