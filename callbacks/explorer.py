@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.development.base_component import Component
 
 from dashboard.errors import InputError
 from dashboard.explain.comparables import comparables
+from dashboard.explain.contributions import Explanation, explain_item
 from dashboard.export import to_csv_bytes, to_excel_bytes
 from dashboard.figures.explorer import (
     heatmap_figure,
@@ -31,7 +31,9 @@ from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of
 from dashboard.filters.events import ExplorerEvents, controls_of, views_of
 from dashboard.ids import Explorer
 from dashboard.query import explorer as q
+from dashboard.query.explorer_decisions import decisions_version
 from dashboard.query.memo import memoised
+from dashboard.reviews.annotate import annotate_rows
 from dashboard.runs import Run
 from dashboard.services import Services
 from layouts.explorer_parts import (
@@ -41,6 +43,7 @@ from layouts.explorer_parts import (
     problem_alert,
     table_column_defs,
 )
+from layouts.explorer_review import SELECTION_COLUMN
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,7 @@ logger = logging.getLogger(__name__)
 FILTER_CONTROLS = {
     "search": Explorer.SEARCH,
     "directions": Explorer.DIRECTIONS,
+    "decisions": Explorer.DECISION_FILTER,
     "flagged_only": Explorer.FLAGGED_ONLY,
     "min_score": Explorer.MIN_SCORE,
     "min_at_stake": Explorer.MIN_AT_STAKE,
@@ -83,6 +87,9 @@ class Page:
         return self.events.from_hash(text).state
 
     def memo(self, name: str, state: FilterState, compute: Any, *extra: object) -> Any:
+        # Results filtered by review decisions hold only until the next decision is saved.
+        version = decisions_version(self.indexes.get(self.run), state)
+        extra = extra if version is None else (*extra, "decisions", version)
         return memoised(self.services.results, self.run, name, state, compute, *extra)
 
 
@@ -189,10 +196,10 @@ def _apply(page: Page, previous: FilterState, args: dict[str, Any]) -> ParsedFil
     if trigger == Explorer.CLEAR_ALL:
         return events.clear_all(previous)
     if trigger == Explorer.HEATMAP:
-        axes = q.default_heatmap_axes(page.run, previous)
+        axes = q.default_heatmap_axes(page.run, previous, indexes=page.indexes)
         return events.heatmap_click(previous, args["heatmap_click"], axes)
     if trigger == Explorer.BARS:
-        column = q.default_bars_column(page.run, previous)
+        column = q.default_bars_column(page.run, previous, indexes=page.indexes)
         return events.bar_click(previous, args["bar_click"], column)
     if trigger == Explorer.SCATTER and prop.endswith("clickData"):
         points = q.scatter_points(page.run, previous, indexes=page.indexes)
@@ -202,6 +209,8 @@ def _apply(page: Page, previous: FilterState, args: dict[str, Any]) -> ParsedFil
         return events.scatter_selection(previous, args["scatter_selection"])
     if trigger == Explorer.TABLE and prop.endswith("cellClicked"):
         cell = args["cell"]
+        if isinstance(cell, dict) and cell.get("colId") == SELECTION_COLUMN:
+            return ParsedFilters(previous)  # ticking a row for review does not open it
         item = cell.get("rowId") if isinstance(cell, dict) else None
         known = q.item_detail(page.run, item, indexes=page.indexes) is not None
         return events.open_item(previous, item, known)
@@ -218,7 +227,7 @@ def _outputs(
     state, trigger = parsed.state, ctx.triggered_id
     views, before = views_of(state), views_of(previous)
     controls = controls_of(state)
-    axes = q.default_heatmap_axes(page.run, state) or (None, None)
+    axes = q.default_heatmap_axes(page.run, state, indexes=page.indexes) or (None, None)
     controls.update(heatmap_x=axes[0], heatmap_y=axes[1])
     return {
         "hash": no_update if from_url else "#" + to_url_hash(state),
@@ -261,45 +270,20 @@ def _register_charts(app: Dash, services: Services) -> None:
             blank = empty_figure("This run is no longer available")
             return None, blank, blank, blank, blank
         state = page.state(charts)
-        return (
-            kpi_strip(
-                page.memo("kpis", state, lambda: q.kpi_strip(page.run, state, indexes=page.indexes))
-            ),
-            scatter_figure(q.scatter_points(page.run, state, indexes=page.indexes)),
-            score_histogram_figure(
-                page.memo(
-                    "scores",
-                    state,
-                    lambda: q.score_distribution(page.run, state, indexes=page.indexes),
-                )
-            ),
-            _heatmap(page, state),
-            _bars(page, state),
+        summaries = page.memo(
+            "charts", state, lambda: q.chart_summaries(page.run, state, indexes=page.indexes)
         )
-
-
-def _heatmap(page: Page, state: FilterState) -> go.Figure:
-    axes = q.default_heatmap_axes(page.run, state)
-    if axes is None:
-        return empty_figure("This run has fewer than two segment columns")
-    data = page.memo(
-        "heatmap",
-        state,
-        lambda: q.heatmap(page.run, state, *axes, state.heatmap_metric, indexes=page.indexes),
-        *axes,
-        state.heatmap_metric,
-    )
-    return heatmap_figure(data)
-
-
-def _bars(page: Page, state: FilterState) -> go.Figure:
-    column = q.default_bars_column(page.run, state)
-    if column is None:
-        return empty_figure("This run has no segment columns")
-    bars = page.memo(
-        "bars", state, lambda: q.segment_bars(page.run, state, column, indexes=page.indexes), column
-    )
-    return segment_bars_figure(bars)
+        return (
+            kpi_strip(summaries.kpis),
+            scatter_figure(q.scatter_points(page.run, state, indexes=page.indexes)),
+            score_histogram_figure(summaries.scores),
+            heatmap_figure(summaries.heatmap)
+            if summaries.heatmap
+            else empty_figure("This run has fewer than two segment columns"),
+            segment_bars_figure(summaries.bars)
+            if summaries.bars
+            else empty_figure("This run has no segment columns"),
+        )
 
 
 def _register_table(app: Dash, services: Services) -> None:
@@ -327,7 +311,8 @@ def _register_table(app: Dash, services: Services) -> None:
         counted = f"{rows.row_count:,} items" + (
             " · " + " ".join(rows.problems) if rows.problems else ""
         )
-        return {"rowData": rows.rows, "rowCount": rows.row_count}, counted
+        annotated = annotate_rows(rows.rows, page.run, services.reviewing)
+        return {"rowData": annotated, "rowCount": rows.row_count}, counted
 
 
 def _register_detail(app: Dash, services: Services) -> None:
@@ -345,7 +330,17 @@ def _register_detail(app: Dash, services: Services) -> None:
         if detail is None:
             return problem_alert((f"There is no item {item!r} in this run.",)), "Item"
         similar = comparables(page.run, detail.item_id, indexes=services.similarity)
-        return detail_body(detail, [c.as_row() for c in similar]), f"Item {detail.item_id}"
+        why = explain(services, page.run, detail.item_id)
+        return detail_body(detail, [c.as_row() for c in similar], why), f"Item {detail.item_id}"
+
+
+def explain(services: Services, run: Run, item_id: str) -> Explanation | None:
+    """Why the model priced the item as it did; None for runs published without their models."""
+    models = services.runs.load_models(run.run_id)
+    row = q.item_row(run, item_id, indexes=services.explorer_indexes)
+    if models is None or row is None:
+        return None
+    return explain_item(run.items, row, models)
 
 
 def _register_export(app: Dash, services: Services) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, State
 
 from dashboard.errors import InputError
 from dashboard.figures.overview import at_stake_by_segment_figure
-from dashboard.figures.theme import empty_figure
+from dashboard.figures.theme import Figure, empty_figure
 from dashboard.ids import Overview
 from dashboard.query.overview import at_stake_by_segment
 from dashboard.services import Services
@@ -24,7 +23,7 @@ def register(app: Dash, services: Services) -> None:
         State(Overview.RUN_ID, "data"),
         prevent_initial_call=True,
     )
-    def redraw_segment_chart(column: object, run_id: object) -> go.Figure:
+    def redraw_segment_chart(column: object, run_id: object) -> Figure:
         if not isinstance(column, str) or not isinstance(run_id, str):
             return empty_figure("Choose a segment column")
         try:

@@ -10,11 +10,21 @@ import dash
 from dash import Dash
 from dash.development.base_component import Component
 
+import callbacks.decisions
 import callbacks.explorer
+import callbacks.jobs
 import callbacks.overview
+import callbacks.reviews
+import callbacks.shell
+import layouts.decisions
 import layouts.explorer
+import layouts.jobs
+import layouts.login
 import layouts.overview
+from dashboard.auth import AuthConfig, install_auth
 from dashboard.config import Settings
+from dashboard.errors import InputError
+from dashboard.jobs.managers import background_manager
 from dashboard.request_checks import install_request_checks
 from dashboard.services import Services
 from layouts.shell import shell
@@ -24,9 +34,19 @@ logger = logging.getLogger(__name__)
 TITLE = "PriceScope"
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Dash:
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    background_callback_manager: Any = None,
+) -> Dash:
     settings = settings or Settings.from_env()
+    problem = settings.serving_problem()
+    if problem:  # fail closed: never serve a sign-in-less app beyond loopback or in production
+        raise InputError(problem)
     services = services or Services.from_settings(settings)
+    # Recompute jobs: Celery + Redis with REDIS_URL, else subprocesses on a shared disk cache.
+    manager = background_callback_manager or background_manager(settings)
     # Dash keeps its page registry in a module global; clear it so the factory can build more than one
     # app in a process (the tests do) without duplicate-path errors.
     dash.page_registry.clear()
@@ -38,16 +58,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         assets_folder=str(_repo_path("assets")),
         update_title="",
         serve_locally=True,
+        background_callback_manager=manager,
         # Bootstrap's CSS is served from assets/ (a_bootstrap-*.css sorts before our own CSS): the
         # app must work with no network beyond the machine.
     )
-    install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
     if services.results is not None:
         services.results.init_app(app.server)
     _register_pages(services)
     app.layout = lambda: shell(services)
+    callbacks.shell.register(app, services)
     callbacks.overview.register(app, services)
     callbacks.explorer.register(app, services)
+    callbacks.reviews.register(app, services)
+    callbacks.decisions.register(app, services)
+    _install_auth(app, settings, services)
+    # After the sign-in guard: a caller without a session gets 401 before any shape check.
+    install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
+    callbacks.jobs.register(app, services)
     return app
 
 
@@ -67,6 +94,43 @@ def _register_pages(services: Services) -> None:
         title=f"Outlier Explorer · {TITLE}",
         order=1,
         layout=_page(layouts.explorer.layout, services, allowed=("run",)),
+    )
+    dash.register_page(
+        "jobs",
+        path="/jobs",
+        name="Jobs",
+        title=f"Jobs · {TITLE}",
+        order=2,
+        layout=_page(layouts.jobs.layout, services, allowed=()),
+    )
+    dash.register_page(
+        "decisions",
+        path="/decisions",
+        name="Decisions",
+        title=f"Decisions · {TITLE}",
+        order=3,
+        layout=_page(layouts.decisions.layout, services, allowed=()),
+    )
+
+
+def _install_auth(app: Dash, settings: Settings, services: Services) -> None:
+    """Sign-in, the guard on every route and the security headers (see dashboard.auth.web)."""
+    reviewing = services.reviewing
+    if reviewing is None:
+        if settings.sign_in_required:
+            raise InputError("Sign-in is required here but the app has no user database.")
+        return
+    install_auth(
+        app.server,
+        AuthConfig(
+            sign_in_required=settings.sign_in_required,
+            secret_key=settings.secret_key,
+            production=settings.production,
+        ),
+        reviewing.users,
+        reviewing.limiter,
+        layouts.login.login_page,
+        app.csp_hashes,
     )
 
 

@@ -11,9 +11,10 @@ import fcntl
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -21,7 +22,7 @@ from dashboard.config import Settings
 from dashboard.demo import demo_exists, demo_paths, generate_demo
 from dashboard.progress import ProgressHook, no_progress, scaled
 from dashboard.runs import RunColumns, RunInfo, RunStore, build_items, segment_columns
-from dashboard.scoring import ScoringConfig, score_table
+from dashboard.scoring import ScoringConfig, ScoringResult, score_table
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,40 @@ def score_demo(
     )
     result = score_table(catalogue, config, progress=scaled(progress, 0.45, 0.95))
     progress("publishing", 0.96)
-    items = build_items(catalogue, result.items, id_col=config.id_col)
+    info = publish_scored(
+        store,
+        catalogue,
+        result,
+        config,
+        label=DEMO_LABEL,
+        source={
+            "kind": "demo",
+            "path": str(paths.catalogue),
+            "data_version": manifest.get("data_version"),
+            "rows": len(catalogue),
+        },
+    )
+    progress("ready", 1.0)
+    logger.info("demo run %s ready in %.1f s", info.run_id, time.perf_counter() - started)
+    return info
+
+
+def publish_scored(
+    store: RunStore,
+    table: pd.DataFrame,
+    result: ScoringResult,
+    config: ScoringConfig,
+    *,
+    label: str,
+    source: Mapping[str, Any],
+    scope: Mapping[str, Any] | None = None,
+) -> RunInfo:
+    """Publishes a scored table as the current run: items, column roles, segments, manifest.
+
+    ``table`` is what the items show beside the scoring columns; it may hold more columns than the
+    model saw (a recompute adds list price and discount depth for display only).
+    """
+    items = build_items(table, result.items, id_col=config.id_col)
     candidates = tuple(
         c
         for c in (
@@ -103,18 +137,12 @@ def score_demo(
         segments=segment_columns(items, candidates),
         features=result.features.used,
     )
-    info = store.publish(
+    return store.publish(
         items,
         result.model_card,
         columns=columns,
-        label=DEMO_LABEL,
-        source={
-            "kind": "demo",
-            "path": str(paths.catalogue),
-            "data_version": manifest.get("data_version"),
-            "rows": len(catalogue),
-        },
+        label=label,
+        source=source,
+        scope=scope,
+        fold_models=result.fold_models,
     )
-    progress("ready", 1.0)
-    logger.info("demo run %s ready in %.1f s", info.run_id, time.perf_counter() - started)
-    return info

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.cli_data import add_data_commands
+from dashboard.cli_users import add_users_commands
 from dashboard.errors import InputError
 from dashboard.formatting import count, money, percent
 from dashboard.progress import Cancelled, ConsoleProgress, ProgressHook, no_progress
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_score_command(subparsers, common)
     add_data_commands(subparsers, common)
+    add_users_commands(subparsers, common)
     return parser
 
 

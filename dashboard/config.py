@@ -15,6 +15,7 @@ from dashboard.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+MIN_SECRET_KEY_CHARS = 32
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,38 @@ class Settings:
     demo_seed: int = 7
     auto_demo: bool = True
     redis_url: str | None = None
+    # A recompute job is stopped (and shown as failed) after this many seconds.
+    job_time_limit: int = 900
+    secret_key: str | None = None
+    database_url: str | None = None
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def sign_in_required(self) -> bool:
+        """Production, or reachable from other machines: then nobody gets in without signing in."""
+        return self.production or self.host not in LOOPBACK_HOSTS
+
+    @property
+    def database(self) -> str:
+        """``DATABASE_URL``, else a SQLite file under the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'pricescope.db'}"
+
+    def serving_problem(self) -> str | None:
+        """Why this configuration must not serve (one sentence), or ``None``: fail closed."""
+        if not self.sign_in_required:
+            return None
+        why = "Production mode" if self.production else f"HOST={self.host} (not loopback)"
+        if not self.secret_key:
+            return (
+                f"{why} requires sign-in, which needs SECRET_KEY: set it to a long random "
+                "string, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'."
+            )
+        if len(self.secret_key) < MIN_SECRET_KEY_CHARS:
+            return f"SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} characters long."
+        return None
 
     @property
     def demo_dir(self) -> Path:
@@ -45,12 +74,27 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
+
     def with_data_dir(self, data_dir: Path) -> Settings:
         return replace(self, data_dir=data_dir)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, serving: bool = True
+    ) -> Settings:
+        """Settings from the environment; with ``serving`` (the default) a configuration that must
+        not serve (see :meth:`serving_problem`) is an :class:`InputError`."""
+        settings = cls._read_env(os.environ if environ is None else environ)
+        problem = settings.serving_problem() if serving else None
+        if problem:
+            raise InputError(problem)
+        return settings
+
+    @classmethod
+    def _read_env(cls, env: Mapping[str, str]) -> Settings:
         mode = env.get("PRICESCOPE_ENV", "development").strip().lower()
         if mode not in {"development", "production"}:
             raise InputError(f"PRICESCOPE_ENV must be 'development' or 'production', not {mode!r}.")
@@ -70,6 +114,11 @@ class Settings:
             demo_seed=_int_var(env, "PRICESCOPE_DEMO_SEED", cls.demo_seed, low=0, high=2**31 - 1),
             auto_demo=_bool_var(env, "PRICESCOPE_AUTO_DEMO", cls.auto_demo),
             redis_url=env.get("REDIS_URL", "").strip() or None,
+            secret_key=env.get("SECRET_KEY", "").strip() or None,
+            database_url=env.get("DATABASE_URL", "").strip() or None,
+            job_time_limit=_int_var(
+                env, "PRICESCOPE_JOB_TIME_LIMIT", cls.job_time_limit, low=10, high=86_400
+            ),
         )
 
 

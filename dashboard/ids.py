@@ -8,6 +8,7 @@ from enum import StrEnum
 class Shell(StrEnum):
     NAVBAR = "shell-navbar"
     RUN_BADGE = "shell-run-badge"
+    USER_MENU = "shell-user-menu"
 
 
 class Overview(StrEnum):
@@ -63,3 +64,60 @@ class Explorer(StrEnum):
     DETAIL = "explorer-detail"
     DETAIL_BODY = "explorer-detail-body"
     COPY_LINK = "explorer-copy-link"
+    DECISION_FILTER = "explorer-decision-filter"
+
+
+class Reviews(StrEnum):
+    """The review controls inside the Explorer. Form fields are dicts ``{"type": <one of these>,
+    "scope": "table" | "item"}``: the table toolbar reviews the selected rows, the detail panel
+    the open item."""
+
+    FORM = "review-form"
+    ACTION = "review-action"
+    NEW_PRICE = "review-new-price"
+    REASON = "review-reason"
+    NOTE = "review-note"
+    SAVE = "review-save"
+    FEEDBACK = "review-feedback"
+    SELECTED_COUNT = "review-selected-count"
+    ITEM_PANEL = "review-item-panel"
+    ITEM_TARGET = "review-item-target"  # {item_id: version} of the open item
+    VERSION = "review-version"  # the decisions version after this page's last save
+    GRID_REFRESH = "review-grid-refresh"
+
+
+class Decisions(StrEnum):
+    PAGE = "decisions-page"
+    KPIS = "decisions-kpis"
+    TABLE = "decisions-table"
+    REPRICINGS = "decisions-repricings"
+    HISTORY = "decisions-history"
+    EXPORT_CSV = "decisions-export-csv"
+    EXPORT_XLSX = "decisions-export-xlsx"
+    DOWNLOAD = "decisions-download"
+    EMPTY = "decisions-empty"
+
+
+class Jobs(StrEnum):
+    PERIOD = "jobs-period"
+    DATES = "jobs-dates"
+    REGIONS = "jobs-regions"
+    SEGMENTS = "jobs-segments"
+    CHANNELS = "jobs-channels"
+    RECOMPUTE = "jobs-recompute"
+    CANCEL = "jobs-cancel"
+    SCOPE_ERROR = "jobs-scope-error"
+    REQUEST = "jobs-request"  # store: {"job_id": …} of the job this page started last
+    RESULT = "jobs-result"  # store: the final snapshot the background callback returned
+    PROGRESS = "jobs-progress"
+    STAGE = "jobs-stage"
+    TIMING = "jobs-timing"
+    OUTCOME = "jobs-outcome"
+    NOTE = "jobs-note"
+    TICK = "jobs-tick"
+    RUNS = "jobs-runs"
+    RUNS_SIGNATURE = "jobs-runs-signature"
+    JOBS_TABLE = "jobs-table"
+    MAKE_CURRENT = "jobs-make-current"  # pattern-matching type: {"type": …, "run": <run id>}
+    RERUN = "jobs-rerun"  # pattern-matching type: {"type": …, "job": <job id>}
+    STOP = "jobs-stop"  # pattern-matching type: {"type": …, "job": <job id>}

@@ -81,7 +81,7 @@ class ConsoleProgress:
         self._bar = tqdm(
             total=100,
             desc=self.title,
-            bar_format="{desc} {percentage:3.0f}%|{bar:30}| {elapsed}{postfix}",
+            bar_format="{desc}: {percentage:3.0f}%|{bar:30}| {elapsed}{postfix}",
             leave=True,
         )
         return self._bar

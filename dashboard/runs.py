@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import joblib
 import pandas as pd
 
 from dashboard.errors import InputError
@@ -41,6 +42,8 @@ CURRENT_POINTER = "CURRENT"
 ITEMS_FILE = "items.parquet"
 CARD_FILE = "model_card.json"
 MANIFEST_FILE = "run.json"
+# The fitted fold models behind the fair prices (joblib), for explaining an item's price.
+MODELS_FILE = "models.joblib"
 # The scoring columns every run has, in the order they are stored after the id.
 SCORING_COLUMNS = (
     "item_id",
@@ -198,6 +201,7 @@ class RunStore:
         self.root = root
         self._lock = threading.Lock()
         self._loaded: OrderedDict[str, Run] = OrderedDict()
+        self._models: OrderedDict[str, Any] = OrderedDict()
 
     # -- publishing -------------------------------------------------------------------------
     def publish(
@@ -210,6 +214,7 @@ class RunStore:
         source: Mapping[str, Any] | None = None,
         scope: Mapping[str, Any] | None = None,
         make_current: bool = True,
+        fold_models: object | None = None,
     ) -> RunInfo:
         missing = [c for c in SCORING_COLUMNS if c not in items.columns]
         if missing:
@@ -230,7 +235,11 @@ class RunStore:
             items.to_parquet(staging / ITEMS_FILE, index=False)
             _write_json(staging / CARD_FILE, dict(model_card))
             _write_json(staging / MANIFEST_FILE, info.to_json())
-            for name in (ITEMS_FILE, CARD_FILE, MANIFEST_FILE):
+            written = [ITEMS_FILE, CARD_FILE, MANIFEST_FILE]
+            if fold_models is not None:
+                joblib.dump(fold_models, staging / MODELS_FILE, compress=3)
+                written.append(MODELS_FILE)
+            for name in written:
                 _fsync_file(staging / name)
             staging.rename(self.root / info.run_id)
             _fsync_dir(self.root)
@@ -297,6 +306,22 @@ class RunStore:
             while len(self._loaded) > _LOADED_RUNS_KEPT:
                 self._loaded.popitem(last=False)
         return run
+
+    def load_models(self, run_id: str) -> Any | None:
+        """The run's fold models (see ``dashboard.scoring.FoldModels``), loaded once per process;
+        None for a run published without them."""
+        check_run_id(run_id)
+        with self._lock:
+            if run_id in self._models:
+                return self._models[run_id]
+        path = self.root / run_id / MODELS_FILE
+        # Our own file, written by publish() into a directory named by a validated run id.
+        models = joblib.load(path) if path.is_file() else None
+        with self._lock:
+            self._models[run_id] = models
+            while len(self._models) > _LOADED_RUNS_KEPT:
+                self._models.popitem(last=False)
+        return models
 
     def load_current(self) -> Run | None:
         run_id = self.current_id()

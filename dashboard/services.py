@@ -9,6 +9,7 @@ from flask_caching import Cache
 from dashboard.config import Settings
 from dashboard.explain.comparables import SimilarityIndexes
 from dashboard.query.explorer import ExplorerIndexes
+from dashboard.reviews.service import Reviewing
 from dashboard.runs import RunStore
 
 
@@ -43,9 +44,18 @@ class Services:
     results: Cache | None = None
     explorer_indexes: ExplorerIndexes = field(default_factory=ExplorerIndexes)
     similarity: SimilarityIndexes = field(default_factory=SimilarityIndexes)
+    # Users, review decisions and flag history (the SQL database); None only in tests of pages
+    # that do not need them.
+    reviewing: Reviewing | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
+        runs = RunStore(settings.runs_dir)
+        reviewing = Reviewing.open(settings, runs)
         return cls(
-            settings=settings, runs=RunStore(settings.runs_dir), results=result_cache(settings)
+            settings=settings,
+            runs=runs,
+            results=result_cache(settings),
+            explorer_indexes=ExplorerIndexes(decisions=reviewing.decisions),
+            reviewing=reviewing,
         )

@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.auth import Identity, current_identity
 from dashboard.errors import InputError
 from dashboard.filters import DEFAULT_TABLE_SORT, DIRECTION_LABELS, DIRECTIONS, HEATMAP_METRICS
 from dashboard.ids import Explorer
@@ -19,6 +20,13 @@ from dashboard.query.explorer import segment_categories
 from dashboard.runs import Run
 from dashboard.services import Services
 from layouts.explorer_parts import table_column_defs
+from layouts.explorer_review import (
+    ROW_SELECTION,
+    item_review_section,
+    review_filter,
+    review_stores,
+    table_toolbar,
+)
 from layouts.widgets import GRAPH_CONFIG, chart_card, notice
 
 # Chart interactions the analyst uses here: lasso and box select stay in the mode bar.
@@ -32,6 +40,7 @@ def layout(services: Services, run: str | None = None) -> Component:
         loaded = services.runs.load(run) if run else services.runs.load_current()
     except InputError as error:
         return notice(Explorer.PROBLEMS, "That run cannot be shown", str(error), "danger")
+    identity = current_identity(services.settings.sign_in_required)
     if loaded is None:
         return notice(
             Explorer.PROBLEMS,
@@ -48,14 +57,15 @@ def layout(services: Services, run: str | None = None) -> Component:
             dcc.Store(id=Explorer.ITEM_STATE),
             dcc.Store(id=Explorer.GRID_PURGE),
             dcc.Download(id=Explorer.DOWNLOAD),
+            *review_stores(),
             dbc.Row(
                 [
                     dbc.Col(_filters(services, loaded), lg=3, xl=2, className="explorer-filters"),
-                    dbc.Col(_main(loaded), lg=9, xl=10),
+                    dbc.Col(_main(loaded, identity), lg=9, xl=10),
                 ],
                 className="g-3",
             ),
-            _detail_panel(),
+            _detail_panel(identity),
         ],
         className="explorer",
     )
@@ -101,6 +111,7 @@ def _filters(services: Services, run: Run) -> Component:
                 dbc.Switch(
                     id=Explorer.FLAGGED_ONLY, label="Flagged only", value=False, className="mb-3"
                 ),
+                *review_filter(),
                 _number_pair("Price", Explorer.PRICE_MIN, "min", Explorer.PRICE_MAX, "max"),
                 _number_input("Minimum score", Explorer.MIN_SCORE, "e.g. 0.5"),
                 _number_input("Minimum money at stake", Explorer.MIN_AT_STAKE, "e.g. 100"),
@@ -146,7 +157,7 @@ def _number_pair(label: str, low_id: str, low: str, high_id: str, high: str) -> 
     )
 
 
-def _main(run: Run) -> Component:
+def _main(run: Run, identity: Identity | None) -> Component:
     segments = list(run.info.columns.segments)
     axis_options = [{"label": name, "value": name} for name in segments]
     return html.Div(
@@ -241,6 +252,7 @@ def _main(run: Run) -> Component:
                         ],
                         className="d-flex align-items-center mb-2",
                     ),
+                    table_toolbar(identity),
                     _table(run),
                 ]
             ),
@@ -279,14 +291,18 @@ def _table(run: Run) -> Component:
             "infiniteInitialRowCount": 1,
             "animateRows": False,
             "getRowId": {"function": "params.data.item_id"},
+            "rowSelection": ROW_SELECTION,
         },
         style={"height": "520px", "width": "100%"},
     )
 
 
-def _detail_panel() -> Component:
+def _detail_panel(identity: Identity | None) -> Component:
     return dbc.Offcanvas(
-        dcc.Loading(html.Div(id=Explorer.DETAIL_BODY), type="dot"),
+        [
+            item_review_section(identity),
+            dcc.Loading(html.Div(id=Explorer.DETAIL_BODY), type="dot"),
+        ],
         id=Explorer.DETAIL,
         title="Item",
         placement="end",

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.explain.contributions import Explanation
 from dashboard.figures.explorer import item_interval_figure
 from dashboard.filters import Chip
 from dashboard.filters.table_model import table_columns
@@ -16,6 +17,7 @@ from dashboard.formatting import count, money, percent
 from dashboard.ids import Explorer
 from dashboard.query.explorer import ExplorerKpis, ItemDetail
 from dashboard.runs import RunInfo
+from layouts.explorer_review import review_column_defs
 from layouts.widgets import GRAPH_CONFIG
 
 MONEY_FORMAT = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
@@ -130,13 +132,15 @@ def table_column_defs(run_info: RunInfo, sort: tuple[tuple[str, str], ...]) -> l
         else:
             definition.update(sort=None, sortIndex=None)
         definitions.append(definition)
+    # The review marks sit next to the item id, where an analyst scanning the list looks first.
+    definitions[1:1] = review_column_defs()
     return definitions
 
 
 def detail_body(
     detail: ItemDetail,
     comparables: list[dict[str, Any]] | None = None,
-    reasons: list[dict[str, Any]] | None = None,
+    why: Explanation | None = None,
 ) -> Component:
     tone = "under" if detail.direction == "under" else "over" if detail.direction == "over" else ""
     verdict = {
@@ -173,29 +177,30 @@ def detail_body(
         headline,
         dcc.Graph(figure=figure, config={**GRAPH_CONFIG, "displayModeBar": False}),
     ]
-    if reasons:
-        sections.append(_reasons_section(reasons))
+    if why is not None:
+        sections.append(_reasons_section(why))
     if comparables:
         sections.append(_comparables_section(comparables))
     sections.append(_attributes_section(detail))
     return html.Div(sections, className="item-detail")
 
 
-def _reasons_section(reasons: list[dict[str, Any]]) -> Component:
-    widest = max(abs(float(r["effect"])) for r in reasons) or 1.0
+def _reasons_section(why: Explanation, shown: int = 8) -> Component:
+    reasons = why.top(shown)
+    widest = max((abs(r.log_effect) for r in reasons), default=0.0) or 1.0
     rows = [
         html.Tr(
             [
-                html.Td(str(r["feature"]), className="text-nowrap"),
-                html.Td(str(r["value"]), className="text-muted text-nowrap"),
+                html.Td(r.feature, className="text-nowrap"),
+                html.Td(r.value, className="text-muted text-nowrap"),
                 html.Td(
                     html.Div(
-                        className=f"reason-bar {'up' if r['effect'] > 0 else 'down'}",
-                        style={"width": f"{100 * abs(float(r['effect'])) / widest:.0f}%"},
+                        className=f"reason-bar {'up' if r.log_effect > 0 else 'down'}",
+                        style={"width": f"{100 * abs(r.log_effect) / widest:.0f}%"},
                     ),
                     className="w-50",
                 ),
-                html.Td(f"{float(r['effect']):+,.2f}", className="text-end text-nowrap"),
+                html.Td(f"{100 * r.effect:+.1f} %", className="text-end text-nowrap"),
             ]
         )
         for r in reasons
@@ -204,7 +209,9 @@ def _reasons_section(reasons: list[dict[str, Any]]) -> Component:
         [
             html.H6("Why this fair price", className="mt-3"),
             html.Div(
-                "How much each feature moves the fair price from the typical item's.",
+                f"From a typical item at {why.reference_price:,.2f} to this item's fair price of "
+                f"{why.fair_price:,.2f}: what each feature adds or takes away (they multiply up "
+                "exactly to the fair price).",
                 className="small text-muted mb-1",
             ),
             dbc.Table(html.Tbody(rows), size="sm", borderless=True, className="reasons"),

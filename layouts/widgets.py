@@ -11,6 +11,8 @@ from dash.development.base_component import Component
 # Charts are drawn client-side; the mode bar keeps only what an analyst uses (PNG export among them).
 GRAPH_CONFIG: Any = {
     "displaylogo": False,
+    # The mode bar (PNG export, zoom) appears when the pointer is over a chart, not over its title.
+    "displayModeBar": "hover",
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }

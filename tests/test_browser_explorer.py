@@ -212,3 +212,51 @@ def test_export_csv_has_the_rows_of_the_table(
     assert [r["item_id"] for r in rows] == expected["item_id"].astype(str).tolist()
     assert {r["direction"] for r in rows} == {"under"}
     assert dash_duo.get_logs() == []
+
+
+def test_lasso_on_the_scatter_selects_by_price(
+    dash_duo: Any, demo_settings: Settings, run: Run
+) -> None:
+    """A real lasso drag on the log-log scatter becomes a selection in price units, with a chip."""
+    dash_duo.start_server(create_app(demo_settings))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/explorer")
+    dash_duo.wait_for_element(f"#{Explorer.SCATTER} .main-svg", timeout=30)
+    low, high = (float(v) for v in run.items["fair_price"].quantile([0.3, 0.6]))
+    corners = dash_duo.driver.execute_script(
+        """
+        const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+        gd.scrollIntoView({block: 'center', behavior: 'instant'});
+        const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+        const at = (x, y) => [box.left + fl.xaxis._offset + fl.xaxis.l2p(Math.log10(x)),
+                              box.top + fl.yaxis._offset + fl.yaxis.l2p(Math.log10(y))];
+        return [at(arguments[1], arguments[1]), at(arguments[2], arguments[2] * 1.3),
+                at(arguments[2], arguments[1] * 0.8)];
+        """,
+        f"#{Explorer.SCATTER}",
+        low,
+        high,
+    )
+    actions = ActionBuilder(dash_duo.driver)
+    pointer = actions.pointer_action
+    pointer.move_to_location(int(corners[0][0]), int(corners[0][1]))
+    pointer.pointer_down()
+    for start, end in zip(corners, corners[1:] + corners[:1], strict=True):
+        for step in range(1, 9):
+            t = step / 8
+            pointer.move_to_location(
+                int(start[0] + (end[0] - start[0]) * t), int(start[1] + (end[1] - start[1]) * t)
+            )
+    pointer.pointer_up()
+    actions.perform()
+
+    state = wait_for(
+        lambda: (s := current_state(dash_duo, run)).selections and s, what="a lasso selection"
+    )
+    (selection,) = state.selections
+    xs = [x for x, _ in selection.points]
+    assert low * 0.9 < min(xs) and max(xs) < high * 1.1  # prices, not log10 of prices
+    assert "Lasso" in dash_duo.find_element(f"#{Explorer.CHIPS}").text
+    selected = q.kpi_strip(run, state).items
+    assert 0 < selected < len(run.items)
+    wait_for(lambda: kpi(dash_duo, "Items") == f"{selected:,}", what="KPIs of the lasso")
+    assert dash_duo.get_logs() == []

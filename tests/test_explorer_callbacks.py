@@ -233,6 +233,13 @@ def test_item_detail_shows_comparables_and_survives_unknown_items(app_client: An
         assert response.status_code in (200, 204)
         if expected:
             assert expected in response.data.decode()
+    flagged = post(
+        app_client,
+        f"{Explorer.DETAIL_BODY}.children",
+        {f"{Explorer.ITEM_STATE}.data": item, f"{Explorer.RUN_ID}.data": run.run_id},
+        [f"{Explorer.ITEM_STATE}.data"],
+    )
+    assert "Why this fair price" in flagged.data.decode()
 
 
 def test_malformed_envelopes_are_client_errors_not_server_errors(app_client: Any) -> None:

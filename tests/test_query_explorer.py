@@ -524,7 +524,8 @@ def test_item_detail_shows_the_item_or_nothing() -> None:
 
 
 def test_default_heatmap_axes() -> None:
-    assert explorer.default_heatmap_axes(RUN, FilterState()) == ("brand", "season")
+    # Many values (brand) on the rows, few (season) across: returned as (x, y).
+    assert explorer.default_heatmap_axes(RUN, FilterState()) == ("season", "brand")
     assert explorer.default_heatmap_axes(RUN, FilterState(heatmap_x="season")) == (
         "season",
         "brand",

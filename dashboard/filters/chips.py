@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from dashboard.filters.state import DIRECTION_LABELS, FilterState, Selection
 from dashboard.formatting import money
+from dashboard.reviews.actions import ACTION_LABELS
 
 _VALUES_SHOWN = 3
 
@@ -34,6 +35,9 @@ def chips(state: FilterState) -> list[Chip]:
         found.append(Chip("flagged", "Flagged only"))
     if state.search:
         found.append(Chip("search", f"Search: “{state.search}”"))
+    if state.decisions:
+        names = ", ".join(ACTION_LABELS[d] for d in state.decisions)
+        found.append(Chip("rev", f"Review: {names}"))
     for column, values in state.segments:
         found.append(Chip(f"seg:{column}", f"{column}: {_values_label(values)}"))
     for index, selection in enumerate(state.selections):
@@ -52,6 +56,7 @@ def remove_chip(state: FilterState, key: str) -> FilterState:
         "dir": {"directions": ()},
         "flagged": {"flagged_only": False},
         "search": {"search": ""},
+        "rev": {"decisions": ()},
     }
     if key in simple:
         return replace(state, **simple[key])  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from dashboard.runs import RunInfo
 CONTROL_FIELDS = (
     "search",
     "directions",
+    "decisions",
     "flagged_only",
     "min_score",
     "min_at_stake",
@@ -56,6 +57,7 @@ def controls_of(state: FilterState) -> dict[str, Any]:
     return {
         "search": state.search,
         "directions": list(state.directions),
+        "decisions": list(state.decisions),
         "flagged_only": state.flagged_only,
         "min_score": state.min_score,
         "min_at_stake": state.min_at_stake,
@@ -119,10 +121,17 @@ class ExplorerEvents:
         )
 
     def scatter_selection(self, previous: FilterState, selected: object) -> ParsedFilters:
-        """A box or lasso on the (log-log) scatter; an empty selection clears the scatter's own."""
-        region = region_from_plotly(selected, log_x=True, log_y=True) if selected else None
+        """A box or lasso drawn on the scatter.
+
+        Plotly reports both in data units (prices) even on log axes. An empty selection changes
+        nothing: Plotly sends one whenever it redraws the chart, and the selection is removed
+        through its chip instead.
+        """
+        region = region_from_plotly(selected) if selected else None
         if region is None:
-            return ParsedFilters(previous.without_selections("scatter"))
+            return ParsedFilters(previous)
+        if region in previous.selections:  # Plotly re-reports a kept selection after a redraw
+            return ParsedFilters(previous)
         raw = {"kind": region.kind, "points": [list(p) for p in region.points]}
         return self._with_selection(previous, raw)
 

@@ -30,6 +30,7 @@ from dashboard.filters.state import (
     Selection,
 )
 from dashboard.filters.table_model import parse_filter_model, parse_sort_model
+from dashboard.reviews.actions import DECISION_FILTERS
 from dashboard.runs import RunInfo
 
 MAX_SEGMENT_VALUES = 500
@@ -49,6 +50,7 @@ _FIELDS = {
     "flagged_only",
     "search",
     "selections",
+    "decisions",
     "table_sort",
     "table_filters",
     "heatmap_x",
@@ -128,6 +130,7 @@ def _build(
         flagged_only=as_bool(raw.get("flagged_only"), "“Flagged only”", problems),
         search=as_text(raw.get("search"), "Search", problems) or "",
         selections=_selections(raw.get("selections"), run_info, categories, problems),
+        decisions=_decisions(raw.get("decisions"), problems),
         table_sort=table_sort,
         table_filters=table_filters,
         heatmap_x=heatmap_x,
@@ -197,6 +200,22 @@ def _directions(raw: object, problems: Problems) -> tuple[str, ...]:
         problems.add("Directions must be a list; they were ignored.")
     # All three directions is the same as none chosen: every item.
     return () if len(chosen) == len(DIRECTIONS) else tuple(d for d in DIRECTIONS if d in chosen)
+
+
+def _decisions(raw: object, problems: Problems) -> tuple[str, ...]:
+    chosen = set()
+    for value in as_list(raw)[:20]:
+        if value in DECISION_FILTERS:
+            chosen.add(value)
+        else:
+            names = ", ".join(DECISION_FILTERS)
+            problems.add(f"A review filter is one of {names}; {shown(value)} was ignored.")
+    if isinstance(raw, Mapping):
+        problems.add("Review filters must be a list; they were ignored.")
+    # Every decision and "unreviewed" together is every item: no filter.
+    if len(chosen) == len(DECISION_FILTERS):
+        return ()
+    return tuple(d for d in DECISION_FILTERS if d in chosen)
 
 
 def _heatmap_axes(

@@ -80,6 +80,7 @@ def state_to_raw(state: FilterState) -> dict[str, Any]:
         "flagged_only": state.flagged_only,
         "search": state.search,
         "selections": [_selection_raw(s) for s in state.selections],
+        "decisions": list(state.decisions),
         "table_sort": sort_model_of(state.table_sort),
         "table_filters": filter_model_of(state.table_filters),
         "heatmap_x": state.heatmap_x,

@@ -174,6 +174,9 @@ class FilterState:
       ``min_at_stake``: lower bounds, inclusive. ``None`` = no bound.
     - ``directions``: allowed directions in the order of :data:`DIRECTIONS`; empty = all.
     - ``flagged_only``: only items outside their interval by more than the threshold.
+    - ``decisions``: allowed review decisions, in the order of
+      :data:`dashboard.reviews.actions.DECISION_FILTERS` (``"unreviewed"`` = no decision yet);
+      empty = all items.
     - ``search``: case-insensitive substring of ``item_id`` or of the run's name-like column.
     - ``selections``: cross-filter selections from the charts, all of which must hold.
     - ``table_sort`` / ``table_filters``: the table's order and AG Grid column filters. Column
@@ -192,6 +195,7 @@ class FilterState:
     flagged_only: bool = False
     search: str = ""
     selections: tuple[Selection, ...] = ()
+    decisions: tuple[str, ...] = ()
     table_sort: tuple[tuple[str, SortDirection], ...] = DEFAULT_TABLE_SORT
     table_filters: tuple[TableFilter, ...] = ()
     heatmap_x: str | None = None
@@ -222,6 +226,7 @@ class FilterState:
             flagged_only=self.flagged_only,
             search=self.search,
             selections=self.selections,
+            decisions=self.decisions,
         )
 
     def with_selection(self, selection: Selection) -> FilterState:

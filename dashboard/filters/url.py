@@ -7,6 +7,7 @@ Grammar (``&``-separated ``key=value`` parts, in this order, each left out when 
     dir=under,over            directions
     flagged=1                 flagged items only
     q=winter%20tyre           search text
+    rev=unreviewed,accepted   review decisions (unreviewed, accepted, reprice, investigate, data_error)
     seg.brand=Avon,Michelin   allowed values of one segment column (one part per column)
     sel=bar:brand:Avon        chart selections, in the order they were made (one part each):
     sel=cell:brand:Avon:season:winter
@@ -68,6 +69,8 @@ def to_url_hash(state: FilterState) -> str:
         parts.append("flagged=1")
     if state.search:
         parts.append("q=" + _enc(state.search))
+    if state.decisions:
+        parts.append("rev=" + ",".join(state.decisions))
     for column, values in state.segments:
         parts.append(f"seg.{_enc(column)}=" + ",".join(_enc(v) for v in values))
     parts.extend("sel=" + _selection_text(s) for s in state.selections)
@@ -133,6 +136,8 @@ def _raw_from_hash(text: str) -> tuple[dict[str, Any], list[str]]:
             raw[names[key]] = unquote(value)
         elif key == "dir":
             raw["directions"] = value.split(",")
+        elif key == "rev":
+            raw["decisions"] = [unquote(v) for v in value.split(",")]
         elif key == "flagged":
             raw["flagged_only"] = value
         elif key == "sort":

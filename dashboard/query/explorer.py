@@ -13,8 +13,12 @@ Table column filters narrow the table and the export only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.filters.state import (
     FilterState,
@@ -26,6 +30,7 @@ from dashboard.filters.state import (
 from dashboard.filters.table_model import parse_filter_model, parse_sort_model
 from dashboard.filters.url import to_url_hash
 from dashboard.query import explorer_charts, explorer_table
+from dashboard.query.explorer_decisions import decisions_version
 from dashboard.query.explorer_index import ExplorerIndexes, RunIndex, index_of
 from dashboard.query.explorer_mask import cached_mask
 from dashboard.query.explorer_types import (
@@ -46,6 +51,7 @@ MAX_SCATTER_POINTS = 20_000
 __all__ = [
     "MAX_PAGE_ROWS",
     "MAX_SCATTER_POINTS",
+    "ChartSummaries",
     "ExplorerIndexes",
     "ExplorerKpis",
     "HeatmapData",
@@ -54,12 +60,14 @@ __all__ = [
     "ScatterPoints",
     "SegmentBars",
     "TablePage",
+    "chart_summaries",
     "default_bars_column",
     "default_heatmap_axes",
     "export_rows",
     "filter_mask",
     "heatmap",
     "item_detail",
+    "item_row",
     "kpi_strip",
     "scatter_points",
     "score_distribution",
@@ -81,7 +89,9 @@ def segment_categories(
     return index_of(run, indexes).categories()
 
 
-def default_heatmap_axes(run: Run, state: FilterState) -> tuple[str, str] | None:
+def default_heatmap_axes(
+    run: Run, state: FilterState, *, indexes: ExplorerIndexes | None = None
+) -> tuple[str, str] | None:
     """The heatmap's axes as (x, y): the state's choice, else a readable pair of segment columns.
 
     The default puts a column with many values (up to 40) on the rows and one with few on the
@@ -89,9 +99,16 @@ def default_heatmap_axes(run: Run, state: FilterState) -> tuple[str, str] | None
     diagonal of cells): such a pair says nothing the bar chart does not. ``None`` if the run has
     fewer than two segment columns.
     """
-    segments = [c for c in run.info.columns.segments if c in run.items.columns]
     if state.heatmap_x and state.heatmap_y:
         return state.heatmap_x, state.heatmap_y
+    if indexes is None:
+        return _choose_axes(run, state)
+    key = ("default_heatmap_axes", state.heatmap_x, state.heatmap_y)
+    return index_of(run, indexes).orders.get_or_make(key, lambda: _choose_axes(run, state))
+
+
+def _choose_axes(run: Run, state: FilterState) -> tuple[str, str] | None:
+    segments = [c for c in run.info.columns.segments if c in run.items.columns]
     rows = state.heatmap_y or _default_rows(run, segments, exclude=state.heatmap_x)
     columns = state.heatmap_x or _default_columns(run, segments, rows)
     if rows is None or columns is None or rows == columns:
@@ -282,13 +299,51 @@ def _table_rows(
     filters: tuple[TableFilter, ...],
 ) -> np.ndarray:
     mask = cached_mask(index, state, None)
-    mask_key = to_url_hash(state.filters_only())
+    mask_key = (to_url_hash(state.filters_only()), decisions_version(index, state))
     return explorer_table.table_order(index, mask, mask_key, sort, filters)
 
 
-def default_bars_column(run: Run, state: FilterState) -> str | None:
+def default_bars_column(
+    run: Run, state: FilterState, *, indexes: ExplorerIndexes | None = None
+) -> str | None:
     """The bar chart's column: the first segment column that is not on the heatmap's axes, so the
     two charts show different cuts (derived from the state, so a link reproduces it)."""
-    axes = default_heatmap_axes(run, state) or ()
+    axes = default_heatmap_axes(run, state, indexes=indexes) or ()
     segments = [c for c in run.info.columns.segments if c in run.items.columns]
     return next((c for c in segments if c not in axes), segments[0] if segments else None)
+
+
+@dataclass(frozen=True)
+class ChartSummaries:
+    """Every aggregate the Explorer's charts show for one state: cached as one entry, since they
+    are always asked for together (the scatter's points are not here: they are large, and cheap to
+    recompute from the per-process mask cache)."""
+
+    kpis: ExplorerKpis
+    scores: ScoreHistogram
+    heatmap: HeatmapData | None
+    bars: SegmentBars | None
+
+
+def chart_summaries(
+    run: Run, state: FilterState, *, indexes: ExplorerIndexes | None = None
+) -> ChartSummaries:
+    axes = default_heatmap_axes(run, state, indexes=indexes)
+    column = default_bars_column(run, state, indexes=indexes)
+    return ChartSummaries(
+        kpis=kpi_strip(run, state, indexes=indexes),
+        scores=score_distribution(run, state, indexes=indexes),
+        heatmap=None
+        if axes is None
+        else heatmap(run, state, *axes, state.heatmap_metric, indexes=indexes),
+        bars=None if column is None else segment_bars(run, state, column, indexes=indexes),
+    )
+
+
+def item_row(run: Run, item_id: object, *, indexes: ExplorerIndexes | None = None) -> int | None:
+    """The row position of ``item_id`` in ``run.items``, or None if the run has no such item."""
+    if not isinstance(item_id, str) or not item_id:
+        return None
+    index = index_of(run, indexes)
+    position = pc.index(index.item_ids, pa.scalar(item_id, type=index.item_ids.type)).as_py()
+    return None if position is None or position < 0 else int(position)

@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ import pyarrow.compute as pc
 
 from dashboard.filters.state import DIRECTIONS, MISSING
 from dashboard.runs import Run
+
+if TYPE_CHECKING:
+    from dashboard.query.explorer_decisions import DecisionSource
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +79,11 @@ class SegmentCodes:
 class RunIndex:
     """The arrays every Explorer query reads, and the caches of recent results for one run."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, decisions: DecisionSource | None = None) -> None:
         started = time.perf_counter()
+        # Where review decisions come from (the database, through the review store); the index
+        # caches their alignment per decisions version (see explorer_decisions).
+        self.decision_source = decisions
         items = run.items
         self.run_id = run.run_id
         self.rows = len(items)
@@ -114,6 +120,12 @@ class RunIndex:
             1000 * (time.perf_counter() - started),
         )
 
+    def item_id_positions(self) -> pd.Index:
+        """Item id → row position, built on first use (decision lookups need it)."""
+        return self.orders.get_or_make(
+            ("item_id_positions",), lambda: pd.Index(self.item_ids.to_pandas(), dtype=object)
+        )
+
     def categories(self) -> dict[str, tuple[str, ...]]:
         return {name: codes.labels for name, codes in self.segments.items()}
 
@@ -139,8 +151,9 @@ class ExplorerIndexes:
     out. One instance belongs to the app's services and is handed to every query.
     """
 
-    def __init__(self, runs_kept: int = 3) -> None:
+    def __init__(self, runs_kept: int = 3, decisions: DecisionSource | None = None) -> None:
         self._runs_kept = runs_kept
+        self.decisions = decisions
         self._indexes: OrderedDict[str, RunIndex] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -150,7 +163,7 @@ class ExplorerIndexes:
             if index is not None:
                 self._indexes.move_to_end(run.run_id)
                 return index
-        index = RunIndex(run)
+        index = RunIndex(run, self.decisions)
         with self._lock:
             self._indexes[run.run_id] = index
             while len(self._indexes) > self._runs_kept:

@@ -13,6 +13,7 @@ from dashboard.filters.state import (
     SelectionSource,
 )
 from dashboard.filters.url import to_url_hash
+from dashboard.query.explorer_decisions import decision_mask, decisions_version
 from dashboard.query.explorer_index import RunIndex
 
 
@@ -24,11 +25,18 @@ def cached_mask(index: RunIndex, state: FilterState, ignore: SelectionSource | N
     """
     if ignore is not None and not any(s.source == ignore for s in state.selections):
         ignore = None  # nothing to leave out: the same mask as the other charts', from the cache
-    key = ("mask", to_url_hash(state.filters_only()), ignore)
-    return index.masks.get_or_make(key, lambda: compute_mask(index, state, ignore))
+    version = decisions_version(index, state)
+    key = ("mask", to_url_hash(state.filters_only()), ignore, version)
+    return index.masks.get_or_make(key, lambda: compute_mask(index, state, ignore, version))
 
 
-def compute_mask(index: RunIndex, state: FilterState, ignore: SelectionSource | None) -> np.ndarray:
+def compute_mask(
+    index: RunIndex,
+    state: FilterState,
+    ignore: SelectionSource | None,
+    decisions: int | None = None,
+) -> np.ndarray:
+    """``decisions`` is the decisions version to filter with (see :func:`decisions_version`)."""
     mask = np.ones(index.rows, dtype=bool)
     for column, allowed in state.segments:
         segment = index.segments.get(column)
@@ -45,6 +53,9 @@ def compute_mask(index: RunIndex, state: FilterState, ignore: SelectionSource | 
         mask &= index.flagged
     if state.search:
         mask &= index.search_mask(state.search)
+    if state.decisions:
+        version = decisions_version(index, state) if decisions is None else decisions
+        mask &= decision_mask(index, state.decisions, version or 0)
     regions = []
     for selection in state.selections:
         if selection.source == ignore:

@@ -1,0 +1,236 @@
+"""Jobs page callbacks.
+
+Recompute queues a job (a record on disk) and puts its id in a store; a Dash *background* callback
+on that store runs the job (a diskcache subprocess or a Celery worker) with progress outputs and
+the Cancel button as its cancel input. A one-second tick re-reads the job records, which are the
+truth shared by every process: it shows how this page's job ended (including one that was killed
+and could not say so itself) and the recent jobs of everyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash.development.base_component import Component
+
+from dashboard.aggregation import data_end_date
+from dashboard.auth import Identity, Role, RoleRefusedError, require_role
+from dashboard.errors import InputError
+from dashboard.ids import Jobs
+from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
+from dashboard.jobs.records import check_job_id
+from dashboard.jobs.scopes import describe, resolve
+from dashboard.runs import check_run_id
+from dashboard.services import Services
+from layouts.jobs import jobs_table, outcome_alert, progress_parts, runs_table, scope_choices
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_MS = 500
+
+
+def register(app: Dash, services: Services) -> None:
+    _register_period(app)
+    _register_queue(app, services)
+    _register_job(app, services)
+    _register_cancel(app, services)
+    _register_refresh(app, services)
+    _register_make_current(app, services)
+
+
+def _register_period(app: Dash) -> None:
+    @app.callback(Output(Jobs.DATES, "disabled"), Input(Jobs.PERIOD, "value"))
+    def dates_only_for_a_range(period: object) -> bool:
+        return period != "range"
+
+
+def _register_queue(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Jobs.REQUEST, "data"),
+        Output(Jobs.SCOPE_ERROR, "children"),
+        Input(Jobs.RECOMPUTE, "n_clicks"),
+        Input({"type": Jobs.RERUN, "job": ALL}, "n_clicks"),
+        State(Jobs.PERIOD, "value"),
+        State(Jobs.DATES, "start_date"),
+        State(Jobs.DATES, "end_date"),
+        State(Jobs.REGIONS, "value"),
+        State(Jobs.SEGMENTS, "value"),
+        State(Jobs.CHANNELS, "value"),
+        State(Jobs.REQUEST, "data"),
+        prevent_initial_call=True,
+    )
+    def queue(
+        clicks: object,
+        reruns: object,
+        period: object,
+        start: object,
+        end: object,
+        regions: object,
+        segments: object,
+        channels: object,
+        current: object,
+    ) -> tuple[Any, Any]:
+        book = JobBook(services.settings.jobs_dir)
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update, no_update  # a re-rendered button, not a click
+        try:
+            analyst = require_role(services.settings.sign_in_required, Role.ANALYST)
+        except RoleRefusedError as refusal:
+            return no_update, str(refusal)
+        if _active_job(book, current):
+            return no_update, "A job from this page is still running: wait for it or cancel it."
+        raw: object = {
+            "period": period,
+            "start": start,
+            "end": end,
+            "regions": regions,
+            "customer_segments": segments,
+            "channels": channels,
+        }
+        if isinstance(ctx.triggered_id, dict):
+            previous = book.get(check_job_id(ctx.triggered_id.get("job")))
+            raw = previous.scope if previous else raw
+        try:
+            return {"job_id": queue_job(services, book, raw, analyst)}, None
+        except InputError as error:
+            return no_update, str(error)
+
+
+def queue_job(services: Services, book: JobBook, raw: object, started_by: Identity) -> str:
+    """Validates a scope and writes a queued job record for ``started_by``; returns the job id."""
+    source = TransactionSource.of(services.settings)
+    request = parse_scope(raw, choices=scope_choices(services))
+    scope = resolve(request, data_end_date(source.transactions))
+    record = book.create(request.to_json(), describe(request, scope), started_by.name)
+    logger.info("queued recompute job %s for %s", record.job_id, record.scope_label)
+    return record.job_id
+
+
+def _active_job(book: JobBook, request: object) -> bool:
+    job_id = request.get("job_id") if isinstance(request, dict) else None
+    try:
+        record = book.get(check_job_id(job_id)) if job_id else None
+    except InputError:
+        return False
+    return record is not None and book.settle(record).active
+
+
+def _register_job(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Jobs.RESULT, "data"),
+        Input(Jobs.REQUEST, "data"),
+        background=True,
+        running=[
+            (Output(Jobs.RECOMPUTE, "disabled"), True, False),
+            (Output(Jobs.CANCEL, "disabled"), False, True),
+        ],
+        progress=[
+            Output(Jobs.PROGRESS, "value"),
+            Output(Jobs.PROGRESS, "label"),
+            Output(Jobs.STAGE, "children"),
+            Output(Jobs.TIMING, "children"),
+        ],
+        cancel=[Input(Jobs.CANCEL, "n_clicks")],
+        interval=PROGRESS_INTERVAL_MS,
+        prevent_initial_call=True,
+    )
+    def run_recompute(set_progress: Any, request: object) -> dict[str, Any]:
+        job_id = request.get("job_id") if isinstance(request, dict) else None
+        try:
+            check_job_id(job_id)
+        except InputError as error:
+            return {"status": "failed", "error": str(error)}
+        # This runs in a process of its own (a subprocess or a Celery pool child): disposable.
+        return run_job(
+            services.settings,
+            str(job_id),
+            report=lambda s: set_progress(progress_parts(s)),
+            disposable=True,
+        )
+
+
+def _register_cancel(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Jobs.NOTE, "children"),
+        Input(Jobs.CANCEL, "n_clicks"),
+        Input({"type": Jobs.STOP, "job": ALL}, "n_clicks"),
+        State(Jobs.REQUEST, "data"),
+        prevent_initial_call=True,
+    )
+    def cancel(clicks: object, stops: object, request: object) -> str:
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update  # type: ignore[return-value]
+        try:
+            require_role(services.settings.sign_in_required, Role.ANALYST)
+        except RoleRefusedError as refusal:
+            return str(refusal)
+        trigger = ctx.triggered_id
+        job_id = trigger.get("job") if isinstance(trigger, dict) else None
+        if job_id is None and isinstance(request, dict):
+            job_id = request.get("job_id")
+        try:
+            record = JobBook(services.settings.jobs_dir).request_cancel(check_job_id(job_id))
+        except InputError as error:
+            return str(error)
+        return f"Stopping job {job_id}…" if record is not None else "There is no such job."
+
+
+def _register_refresh(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Jobs.OUTCOME, "children"),
+        Output(Jobs.JOBS_TABLE, "children"),
+        Output(Jobs.RUNS, "children"),
+        Output(Jobs.RUNS_SIGNATURE, "data"),
+        Input(Jobs.TICK, "n_intervals"),
+        Input(Jobs.RESULT, "data"),
+        State(Jobs.REQUEST, "data"),
+        State(Jobs.RUNS_SIGNATURE, "data"),
+    )
+    def refresh(
+        tick: object, result: object, request: object, signature: object
+    ) -> tuple[Any, ...]:
+        book = JobBook(services.settings.jobs_dir)
+        records = book.recent()
+        mine = _own_record(book, request)
+        runs = services.runs.list_runs()
+        current = services.runs.current_id()
+        now_signature = [current, *(r.run_id for r in runs)]
+        runs_view: Component | Any = no_update
+        if now_signature != signature:
+            runs_view = runs_table(runs, current)
+        return outcome_alert(mine), jobs_table(records), runs_view, now_signature
+
+
+def _own_record(book: JobBook, request: object) -> Any:
+    job_id = request.get("job_id") if isinstance(request, dict) else None
+    try:
+        record = book.get(check_job_id(job_id)) if job_id else None
+    except InputError:
+        return None
+    return book.settle(record) if record is not None else None
+
+
+def _register_make_current(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Jobs.RUNS, "children", allow_duplicate=True),
+        Output(Jobs.NOTE, "children", allow_duplicate=True),
+        Input({"type": Jobs.MAKE_CURRENT, "run": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def make_current(clicks: object) -> tuple[Any, Any]:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+            return no_update, no_update
+        try:
+            require_role(services.settings.sign_in_required, Role.ANALYST)
+        except RoleRefusedError as refusal:
+            return no_update, str(refusal)
+        try:
+            run_id = check_run_id(trigger.get("run"))  # type: ignore[arg-type]
+            services.runs.set_current(run_id)
+        except InputError as error:
+            return no_update, str(error)
+        runs = services.runs.list_runs()
+        return runs_table(runs, run_id), f"Run {run_id} is the current run now."

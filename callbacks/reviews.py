@@ -1,0 +1,173 @@
+"""Review callbacks in the Explorer: save a decision for the ticked rows or the open item, show the
+open item's decision and history, refresh the table's marks after a save.
+
+Every save checks the caller's role here, whatever the page showed: a viewer's crafted POST to
+``/_dash-update-component`` gets a refusal and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+from dash.development.base_component import Component
+
+from dashboard.auth import Role, RoleRefusedError, require_role
+from dashboard.errors import InputError
+from dashboard.ids import Explorer, Reviews
+from dashboard.reviews.annotate import VERSION_FIELD
+from dashboard.reviews.model import parse_decision, parse_targets
+from dashboard.reviews.service import save_review
+from dashboard.runs import Run
+from dashboard.services import Services
+from layouts.explorer_review import ITEM, TABLE, feedback, field_id, item_review_summary
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: Dash, services: Services) -> None:
+    _register_table_save(app, services)
+    _register_item_save(app, services)
+    _register_item_panel(app, services)
+    _register_clientside(app)
+
+
+def _form_states(scope: str) -> list[State]:
+    return [
+        State(field_id(Reviews.ACTION, scope), "value"),
+        State(field_id(Reviews.NEW_PRICE, scope), "value"),
+        State(field_id(Reviews.REASON, scope), "value"),
+        State(field_id(Reviews.NOTE, scope), "value"),
+    ]
+
+
+def _register_table_save(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(field_id(Reviews.FEEDBACK, TABLE), "children"),
+        Output(Reviews.VERSION, "data", allow_duplicate=True),
+        Output(Explorer.TABLE, "selectedRows"),
+        Input(field_id(Reviews.SAVE, TABLE), "n_clicks"),
+        State(Explorer.TABLE, "selectedRows"),
+        State(Explorer.RUN_ID, "data"),
+        *_form_states(TABLE),
+        prevent_initial_call=True,
+    )
+    def save_selected(
+        clicks: object, rows: object, run_id: object, *form: object
+    ) -> tuple[Any, Any, Any]:
+        message, version = save(services, run_id, _targets_of_rows(rows), *form)
+        return message, version, [] if version is not no_update else no_update
+
+
+def _register_item_save(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(field_id(Reviews.FEEDBACK, ITEM), "children"),
+        Output(Reviews.VERSION, "data", allow_duplicate=True),
+        Input(field_id(Reviews.SAVE, ITEM), "n_clicks"),
+        State(Reviews.ITEM_TARGET, "data"),
+        State(Explorer.RUN_ID, "data"),
+        *_form_states(ITEM),
+        prevent_initial_call=True,
+    )
+    def save_item(clicks: object, target: object, run_id: object, *form: object) -> tuple[Any, Any]:
+        return save(services, run_id, target, *form)
+
+
+def save(
+    services: Services,
+    run_id: object,
+    targets: object,
+    action: object,
+    new_price: object,
+    reason: object,
+    note: object,
+) -> tuple[Component, Any]:
+    """Checks the role, validates, saves; returns the feedback and the new decisions version
+    (``no_update`` when nothing was written)."""
+    reviewing = services.reviewing
+    if reviewing is None:
+        return feedback(0, [], "Reviews are not available on this server."), no_update
+    try:
+        identity = require_role(services.settings.sign_in_required, Role.ANALYST)
+    except RoleRefusedError as refusal:
+        logger.warning("review save refused: %s", refusal)
+        return feedback(0, [], str(refusal)), no_update
+    try:
+        run = _run(services, run_id)
+        result = save_review(
+            reviewing,
+            run,
+            parse_targets(targets),
+            parse_decision(action, reason, note, new_price),
+            identity.name,
+        )
+    except InputError as error:
+        return feedback(0, [], str(error)), no_update
+    conflicts = [conflict.message for conflict in result.conflicts]
+    return feedback(len(result.saved), conflicts), reviewing.decisions.version()
+
+
+def _run(services: Services, run_id: object) -> Run:
+    if not isinstance(run_id, str):
+        raise InputError("This page lost track of its run; reload it.")
+    return services.runs.load(run_id)
+
+
+def _targets_of_rows(rows: object) -> object:
+    """``{item_id: version}`` from the grid's selected rows (anything malformed is left for
+    :func:`parse_targets` to refuse)."""
+    if not isinstance(rows, list):
+        return rows
+    targets: dict[object, object] = {}
+    for row in rows[:1_000]:
+        if not isinstance(row, dict):
+            return None
+        targets[row.get("item_id")] = row.get(VERSION_FIELD, 0)
+    return targets
+
+
+def _register_item_panel(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Reviews.ITEM_PANEL, "children"),
+        Output(Reviews.ITEM_TARGET, "data"),
+        Input(Explorer.ITEM_STATE, "data"),
+        Input(Reviews.VERSION, "data"),
+        State(Explorer.RUN_ID, "data"),
+    )
+    def show_review(item: object, _version: object, run_id: object) -> tuple[Any, Any]:
+        reviewing = services.reviewing
+        if reviewing is None or not isinstance(item, str):
+            return None, None
+        try:
+            run = _run(services, run_id)
+        except InputError:
+            return None, None
+        decision = reviewing.decisions.decision(item)
+        history = reviewing.decisions.history(item, limit=50)
+        mark = reviewing.flags.marks(run).label_of(item)
+        version = decision.version if decision else 0
+        return item_review_summary(decision, history, mark), {item: version}
+
+
+def _register_clientside(app: Dash) -> None:
+    app.clientside_callback(
+        "function(rows) { const n = (rows || []).length; return n + ' selected'; }",
+        Output(Reviews.SELECTED_COUNT, "children"),
+        Input(Explorer.TABLE, "selectedRows"),
+    )
+    # After a save the grid fetches its rows again (keeping its scroll position) to show the marks.
+    app.clientside_callback(
+        """
+        function(version, gridId) {
+            const api = window.dash_ag_grid && window.dash_ag_grid.getApi
+                ? window.dash_ag_grid.getApi(gridId) : null;
+            if (api && !api.isDestroyed()) { api.refreshInfiniteCache(); }
+            return window.dash_clientside.no_update;
+        }
+        """,
+        Output(Reviews.GRID_REFRESH, "data"),
+        Input(Reviews.VERSION, "data"),
+        State(Explorer.TABLE, "id"),
+        prevent_initial_call=True,
+    )

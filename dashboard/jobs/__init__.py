@@ -1,0 +1,22 @@
+"""Recompute jobs: scopes, the re-aggregate-and-score job, job records, and how jobs are run.
+
+``dashboard.jobs.managers`` (the Dash background-callback manager) and ``dashboard.jobs.worker``
+(the Celery worker's entry point) import dash and celery; nothing else here does.
+"""
+
+from dashboard.jobs.recompute import RecomputeOutcome, TransactionSource, recompute
+from dashboard.jobs.records import JobBook, JobRecord
+from dashboard.jobs.runner import run_job, snapshot
+from dashboard.jobs.scopes import ScopeRequest, parse_scope
+
+__all__ = [
+    "JobBook",
+    "JobRecord",
+    "RecomputeOutcome",
+    "ScopeRequest",
+    "TransactionSource",
+    "parse_scope",
+    "recompute",
+    "run_job",
+    "snapshot",
+]

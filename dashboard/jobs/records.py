@@ -1,0 +1,201 @@
+"""Job records: one small JSON file per recompute job, shared by every process on the machine.
+
+``<data_dir>/jobs/<job_id>.json`` is rewritten atomically (temp file + ``os.replace``) under a
+book-wide file lock, so the web process (cancel requests) and the job process (progress, outcome)
+never lose each other's changes. A job that is killed cannot write its own end, so a record's
+*effective* status also looks at its heartbeat: a running job whose heartbeat stopped is shown as
+failed with that reason, and a job whose cancel was requested and which went quiet as cancelled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dashboard.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+QUEUED, RUNNING, WAITING = "queued", "running", "waiting"
+DONE, CACHED, FAILED, CANCELLED = "done", "cached", "failed", "cancelled"
+ACTIVE = frozenset({QUEUED, RUNNING, WAITING})
+TERMINAL = frozenset({DONE, CACHED, FAILED, CANCELLED})
+
+#: A running job writes its heartbeat twice a second; this long without one means it is gone.
+STALE_AFTER_S = 20.0
+#: After a cancel request, this long without a heartbeat means the job has stopped.
+CANCEL_QUIET_S = 2.0
+#: A queued job nobody started in this time never will (no worker, or the worker died).
+QUEUE_TIMEOUT_S = 120.0
+_JOB_ID = re.compile(r"^j-\d{14}-[0-9a-f]{6}$")
+_LOCK_FILE = ".records.lock"
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    job_id: str
+    scope: dict[str, Any]
+    scope_label: str
+    started_by: str
+    status: str = QUEUED
+    created_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    heartbeat_at: float | None = None
+    stage: str = "queued"
+    fraction: float = 0.0
+    run_id: str | None = None
+    error: str | None = None
+    cancel_requested: bool = False
+    shared_with: str | None = None
+    worker: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def elapsed(self, now: float | None = None) -> float:
+        """Seconds the job has run (or ran); 0 while queued."""
+        if self.started_at is None:
+            return 0.0
+        end = self.finished_at if self.finished_at is not None else (now or time.time())
+        return max(end - self.started_at, 0.0)
+
+    def eta(self, now: float | None = None) -> float | None:
+        """Seconds left, extrapolated from the pace so far; ``None`` until there is a pace."""
+        if not self.active or self.fraction < 0.03:
+            return None
+        elapsed = self.elapsed(now)
+        return elapsed * (1.0 - self.fraction) / self.fraction
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> JobRecord:
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def new_job_id(now: datetime | None = None) -> str:
+    return f"j-{(now or datetime.now(UTC)).strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+
+
+def check_job_id(job_id: object) -> str:
+    if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
+        raise InputError(f"{str(job_id)[:40]!r} is not a job id.")
+    return job_id
+
+
+class JobBook:
+    """The job records under one directory (``settings.jobs_dir``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def create(self, scope: dict[str, Any], scope_label: str, started_by: str) -> JobRecord:
+        record = JobRecord(
+            job_id=new_job_id(), scope=scope, scope_label=scope_label, started_by=started_by
+        )
+        with self._locked():
+            self._write(record)
+        return record
+
+    def get(self, job_id: str) -> JobRecord | None:
+        path = self.root / f"{check_job_id(job_id)}.json"
+        try:
+            return JobRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (ValueError, TypeError):
+            logger.warning("unreadable job record %s", path)
+            return None
+
+    def update(self, job_id: str, **changes: Any) -> JobRecord | None:
+        """Applies ``changes`` unless the record has already ended (an end is never overwritten)."""
+        with self._locked():
+            record = self.get(job_id)
+            if record is None or record.status in TERMINAL:
+                return record
+            record = replace(record, **changes)
+            self._write(record)
+            return record
+
+    def finish(self, job_id: str, status: str, **changes: Any) -> JobRecord | None:
+        if status not in TERMINAL:
+            raise ValueError(f"{status!r} is not an end state")
+        return self.update(job_id, status=status, finished_at=time.time(), **changes)
+
+    def request_cancel(self, job_id: str) -> JobRecord | None:
+        record = self.update(job_id, cancel_requested=True)
+        if record is not None and record.status == QUEUED:
+            # Nothing runs yet: the job will see the end state when it starts and do nothing.
+            return self.finish(job_id, CANCELLED, error="cancelled before it started")
+        return record
+
+    def recent(self, limit: int = 20, now: float | None = None) -> list[JobRecord]:
+        """The newest records first, each with its effective status written back if it ended."""
+        if not self.root.is_dir():
+            return []
+        names = sorted((p.name for p in self.root.glob("j-*.json")), reverse=True)[:limit]
+        records = [r for n in names if (r := self.get(n.removesuffix(".json"))) is not None]
+        return [self.settle(r, now) for r in records]
+
+    def settle(self, record: JobRecord, now: float | None = None) -> JobRecord:
+        """The record with its effective status: a job that went quiet is ended, with a reason."""
+        ending = effective_end(record, now or time.time())
+        if ending is None:
+            return record
+        status, reason = ending
+        return self.finish(record.job_id, status, error=reason) or record
+
+    def _write(self, record: JobRecord) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"{record.job_id}.json"
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(record.to_json(), indent=1), encoding="utf-8")
+        temp.replace(path)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / _LOCK_FILE).open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def effective_end(record: JobRecord, now: float) -> tuple[str, str] | None:
+    """How an active record has in fact ended, judged by its heartbeat; ``None`` if it has not."""
+    if not record.active:
+        return None
+    if record.status == QUEUED:
+        if now - record.created_at > QUEUE_TIMEOUT_S:
+            return FAILED, (
+                f"no worker started the job within {QUEUE_TIMEOUT_S:.0f} s "
+                "(is the job worker running?)"
+            )
+        return None
+    beat = record.heartbeat_at or record.started_at or record.created_at
+    quiet = now - beat
+    if record.cancel_requested and quiet > CANCEL_QUIET_S:
+        return CANCELLED, "cancelled by the analyst"
+    if quiet > STALE_AFTER_S:
+        return FAILED, (
+            f"the job stopped responding {quiet:.0f} s ago during {record.stage!r}: its process "
+            "was killed, crashed or ran out of memory"
+        )
+    return None

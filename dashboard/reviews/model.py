@@ -1,0 +1,152 @@
+"""Review decisions as values: what is asked to be saved, what is stored, what a save answers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dashboard.errors import InputError
+from dashboard.reviews.actions import ACTION_LABELS, ACTIONS, MAX_NOTE_CHARS, REASON_CODES, REPRICE
+
+MAX_ITEMS_PER_SAVE = 500
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """A validated decision, before it is attached to items: made only by :func:`parse_decision`."""
+
+    action: str
+    reason_code: str
+    note: str = ""
+    new_price: float | None = None
+
+
+@dataclass(frozen=True)
+class ItemSnapshot:
+    """The item as the analyst saw it in the run they decided on."""
+
+    item_id: str
+    actual: float | None = None
+    fair_price: float | None = None
+    at_stake: float | None = None
+    volume: float | None = None
+    direction: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    item_id: str
+    version: int
+    action: str
+    reason_code: str
+    note: str
+    new_price: float | None
+    run_id: str
+    decided_by: str
+    decided_at: datetime
+    actual: float | None = None
+    fair_price: float | None = None
+    at_stake: float | None = None
+    volume: float | None = None
+    direction: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.action == REPRICE and self.new_price is not None:
+            return f"Reprice to {self.new_price:,.2f}"
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change in the audit history: the item's ``version``-th decision."""
+
+    id: int
+    item_id: str
+    version: int
+    action: str
+    reason_code: str
+    note: str
+    new_price: float | None
+    run_id: str
+    decided_by: str
+    decided_at: datetime
+    previous_action: str | None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A save that started from ``expected_version`` while the item had moved on to ``current``."""
+
+    item_id: str
+    expected_version: int
+    current: Decision | None
+
+    @property
+    def message(self) -> str:
+        if self.current is None:
+            return f"{self.item_id}: its decision was removed meanwhile; nothing was saved."
+        return (
+            f"{self.item_id}: {self.current.decided_by} saved “{self.current.label}” meanwhile "
+            f"(version {self.current.version}); yours was not saved. Review it again."
+        )
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: tuple[Decision, ...]
+    conflicts: tuple[Conflict, ...]
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every time stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_decision(
+    action: object, reason_code: object, note: object = "", new_price: object = None
+) -> DecisionInput:
+    """Validates one decision as the page (or any client) sends it; raises :class:`InputError`."""
+    if action not in ACTIONS:
+        choices = ", ".join(ACTIONS)
+        raise InputError(f"Choose a decision ({choices}); {action!r} is not one.")
+    if reason_code not in REASON_CODES:
+        raise InputError("Choose a reason for the decision from the list.")
+    if note is None:
+        note = ""
+    if not isinstance(note, str):
+        raise InputError("The note must be text.")
+    note = note.strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise InputError(f"The note is {len(note):,} characters; at most {MAX_NOTE_CHARS:,}.")
+    price = _new_price(new_price) if action == REPRICE else None
+    return DecisionInput(str(action), str(reason_code), note, price)
+
+
+def _new_price(raw: object) -> float:
+    if isinstance(raw, bool) or raw is None or raw == "":
+        raise InputError("“Reprice” needs the new price.")
+    try:
+        price = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"The new price must be a number, not {raw!r}.") from None
+    if not math.isfinite(price) or price <= 0 or price >= 1e12:
+        raise InputError(f"The new price must be a positive amount, not {raw!r}.")
+    return round(price, 4)
+
+
+def parse_targets(raw: object) -> dict[str, int]:
+    """``{item_id: version the analyst saw}`` from a client; 0 means "no decision yet"."""
+    if not isinstance(raw, dict) or not raw:
+        raise InputError("Select at least one item to review.")
+    if len(raw) > MAX_ITEMS_PER_SAVE:
+        raise InputError(f"Review at most {MAX_ITEMS_PER_SAVE} items at once.")
+    targets: dict[str, int] = {}
+    for item_id, version in raw.items():
+        if not isinstance(item_id, str) or not item_id or len(item_id) > 200:
+            raise InputError("An item id in the selection could not be read.")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise InputError(f"The version of {item_id} could not be read.")
+        targets[item_id] = version
+    return targets

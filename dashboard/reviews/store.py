@@ -1,0 +1,211 @@
+"""Saving and reading review decisions, with optimistic concurrency and a complete audit history.
+
+Each item's save is its own transaction: read the item's current version, refuse if it is not the
+version the analyst started from (a :class:`Conflict` carrying the current decision), else write
+the decision with the next version and append the change to ``decision_history``. On SQLite the
+transaction is immediate (writers take turns); on PostgreSQL the conditional ``UPDATE … WHERE
+version = :seen`` and the primary key on new items make the loser of a race see a conflict. Either
+way no save is lost and none overwrites another silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from dashboard.db import Database, decision_history, decisions, utc_now
+from dashboard.reviews.model import (
+    Conflict,
+    Decision,
+    DecisionInput,
+    HistoryEntry,
+    ItemSnapshot,
+    SaveResult,
+    utc,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class _StaleVersionError(Exception):
+    """Raised inside a save's transaction to roll it back: the item moved on."""
+
+
+class ReviewStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- writing -------------------------------------------------------------------------------
+    def save(
+        self,
+        targets: Mapping[str, int],
+        decision: DecisionInput,
+        *,
+        user: str,
+        run_id: str,
+        snapshots: Mapping[str, ItemSnapshot] | None = None,
+    ) -> SaveResult:
+        """Saves ``decision`` for each ``{item_id: version seen}``; each item succeeds or conflicts."""
+        saved: list[Decision] = []
+        conflicts: list[Conflict] = []
+        for item_id, seen in targets.items():
+            snapshot = (snapshots or {}).get(item_id) or ItemSnapshot(item_id)
+            try:
+                saved.append(self._save_one(item_id, seen, decision, user, run_id, snapshot))
+            except (_StaleVersionError, IntegrityError):
+                conflicts.append(Conflict(item_id, seen, self.decision(item_id)))
+        if saved:
+            logger.info(
+                "%s decided %s for %d item(s) in run %s (%d conflict(s))",
+                user,
+                decision.action,
+                len(saved),
+                run_id,
+                len(conflicts),
+            )
+        return SaveResult(tuple(saved), tuple(conflicts))
+
+    def _save_one(
+        self,
+        item_id: str,
+        seen: int,
+        decision: DecisionInput,
+        user: str,
+        run_id: str,
+        snapshot: ItemSnapshot,
+    ) -> Decision:
+        now = utc_now()
+        values: dict[str, Any] = {
+            "action": decision.action,
+            "new_price": decision.new_price,
+            "reason_code": decision.reason_code,
+            "note": decision.note,
+            "run_id": run_id,
+            "decided_by": user,
+            "decided_at": now,
+        }
+        with self.database.write() as connection:
+            current = _current_row(connection, item_id)
+            current_version = int(current["version"]) if current else 0
+            if current_version != seen:
+                raise _StaleVersionError
+            version = seen + 1
+            stored = {
+                **values,
+                "actual": snapshot.actual,
+                "fair_price": snapshot.fair_price,
+                "at_stake": snapshot.at_stake,
+                "volume": snapshot.volume,
+                "direction": snapshot.direction,
+            }
+            if current is None:
+                connection.execute(
+                    insert(decisions).values(item_id=item_id, version=version, **stored)
+                )
+            else:
+                changed = connection.execute(
+                    update(decisions)
+                    .where(decisions.c.item_id == item_id, decisions.c.version == seen)
+                    .values(version=version, **stored)
+                ).rowcount
+                if changed != 1:
+                    raise _StaleVersionError
+            connection.execute(
+                insert(decision_history).values(
+                    item_id=item_id,
+                    version=version,
+                    previous_action=current["action"] if current else None,
+                    **values,
+                )
+            )
+        return Decision(item_id=item_id, version=version, **stored)
+
+    # -- reading -------------------------------------------------------------------------------
+    def decision(self, item_id: str) -> Decision | None:
+        with self.database.read() as connection:
+            row = _current_row(connection, item_id)
+        return _decision(row) if row else None
+
+    def decisions(self, item_ids: Iterable[str] | None = None) -> dict[str, Decision]:
+        """Current decisions by item id: of ``item_ids``, or all of them."""
+        query = select(decisions)
+        if item_ids is not None:
+            wanted = list(dict.fromkeys(item_ids))
+            if not wanted:
+                return {}
+            query = query.where(decisions.c.item_id.in_(wanted))
+        with self.database.read() as connection:
+            rows = connection.execute(query.order_by(decisions.c.decided_at.desc())).mappings()
+            return {str(row["item_id"]): _decision(row) for row in rows}
+
+    def actions(self) -> dict[str, str]:
+        """``{item_id: action}`` of every decision: what the Explorer's decision filter needs."""
+        with self.database.read() as connection:
+            rows = connection.execute(select(decisions.c.item_id, decisions.c.action)).all()
+        return {str(item_id): str(action) for item_id, action in rows}
+
+    def history(self, item_id: str | None = None, *, limit: int = 10_000) -> list[HistoryEntry]:
+        """Changes, newest first: of one item, or of all items."""
+        query = select(decision_history).order_by(decision_history.c.id.desc()).limit(limit)
+        if item_id is not None:
+            query = query.where(decision_history.c.item_id == item_id)
+        with self.database.read() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [_history(row) for row in rows]
+
+    def version(self) -> int:
+        """Grows with every change to any decision (the newest history id); 0 with none yet."""
+        with self.database.read() as connection:
+            return int(connection.scalar(select(func.max(decision_history.c.id))) or 0)
+
+
+def _current_row(connection: Connection, item_id: str) -> RowMapping | None:
+    return (
+        connection.execute(select(decisions).where(decisions.c.item_id == item_id))
+        .mappings()
+        .first()
+    )
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _decision(row: RowMapping) -> Decision:
+    return Decision(
+        item_id=str(row["item_id"]),
+        version=int(row["version"]),
+        action=str(row["action"]),
+        reason_code=str(row["reason_code"]),
+        note=str(row["note"] or ""),
+        new_price=_optional_float(row["new_price"]),
+        run_id=str(row["run_id"]),
+        decided_by=str(row["decided_by"]),
+        decided_at=utc(row["decided_at"]),
+        actual=_optional_float(row["actual"]),
+        fair_price=_optional_float(row["fair_price"]),
+        at_stake=_optional_float(row["at_stake"]),
+        volume=_optional_float(row["volume"]),
+        direction=None if row["direction"] is None else str(row["direction"]),
+    )
+
+
+def _history(row: RowMapping) -> HistoryEntry:
+    return HistoryEntry(
+        id=int(row["id"]),
+        item_id=str(row["item_id"]),
+        version=int(row["version"]),
+        action=str(row["action"]),
+        reason_code=str(row["reason_code"]),
+        note=str(row["note"] or ""),
+        new_price=_optional_float(row["new_price"]),
+        run_id=str(row["run_id"]),
+        decided_by=str(row["decided_by"]),
+        decided_at=utc(row["decided_at"]),
+        previous_action=None if row["previous_action"] is None else str(row["previous_action"]),
+    )

@@ -1,0 +1,133 @@
+"""Reviews in headless Chromium, signed in: an analyst reviews three items from the Explorer's
+table; a viewer then finds them on the Decisions page, with no edit controls anywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from dashboard.app_factory import create_app
+from dashboard.config import Settings
+from dashboard.ids import Decisions, Explorer, Reviews, Shell
+from dashboard.services import Services
+from tests.test_browser_explorer import wait_for
+
+pytestmark = pytest.mark.browser
+
+SECRET = "b" * 48
+USERS = {"ann": ("analyst", "analyst-password-1"), "vera": ("viewer", "viewer-password-1")}
+
+
+def sign_in(dash_duo: Any, name: str) -> None:
+    dash_duo.driver.get(f"{dash_duo.server_url}/login")
+    wait_for(lambda: dash_duo.driver.find_elements(By.ID, "username"), what="login form")
+    dash_duo.driver.find_element(By.ID, "username").send_keys(name)
+    dash_duo.driver.find_element(By.ID, "password").send_keys(USERS[name][1])
+    dash_duo.driver.find_element(By.ID, "login-submit").click()
+    dash_duo.wait_for_element(f"#{Shell.USER_MENU}", timeout=20)
+    assert name in dash_duo.find_element(f"#{Shell.USER_MENU}").text
+
+
+def form_field(kind: Reviews, scope: str = "table") -> str:
+    return f'[id=\'{{"scope":"{scope}","type":"{kind.value}"}}\']'
+
+
+def test_analyst_reviews_three_items_and_a_viewer_sees_them_read_only(
+    dash_duo: Any, demo_settings: Settings
+) -> None:
+    settings = Settings(
+        data_dir=demo_settings.data_dir,
+        env="production",
+        secret_key=SECRET,
+        demo_skus=demo_settings.demo_skus,
+        demo_transactions=demo_settings.demo_transactions,
+        demo_seed=demo_settings.demo_seed,
+    )
+    services = Services.from_settings(settings)
+    assert services.reviewing is not None
+    for name, (role, password) in USERS.items():
+        services.reviewing.users.add(name, password, role)
+    # Not navigating: the first page a stranger gets is the login page, not the app.
+    dash_duo.start_server(create_app(settings, services), navigate=False)
+    dash_duo._url = dash_duo.server.url  # server_url's setter would wait for the app to load
+
+    # Not signed in: the app sends the browser to the login page.
+    dash_duo.driver.get(f"{dash_duo.server_url}/explorer")
+    wait_for(lambda: "/login" in dash_duo.driver.current_url, what="redirect to login")
+
+    sign_in(dash_duo, "ann")
+    dash_duo.driver.get(f"{dash_duo.server_url}/explorer#flagged=1")
+    boxes = wait_for(
+        lambda: (
+            [
+                box
+                for box in dash_duo.find_elements(
+                    f"#{Explorer.TABLE} .ag-pinned-left-cols-container .ag-selection-checkbox input"
+                )
+                if box.is_displayed()
+            ][:3]
+            or dash_duo.find_elements(f"#{Explorer.TABLE} .ag-selection-checkbox input")[:3]
+        ),
+        what="row checkboxes",
+    )
+    rows = []
+    for box in boxes[:3]:
+        row = box.find_element(By.XPATH, "./ancestor::div[@row-id]")
+        rows.append(row.get_attribute("row-id"))
+        dash_duo.driver.execute_script("arguments[0].click();", box)
+    wait_for(
+        lambda: dash_duo.find_element(f"#{Reviews.SELECTED_COUNT}").text == "3 selected",
+        what="three selected",
+    )
+    Select(dash_duo.find_element(form_field(Reviews.ACTION))).select_by_value("accepted")
+    Select(dash_duo.find_element(form_field(Reviews.REASON))).select_by_value("strategic")
+    dash_duo.find_element(form_field(Reviews.NOTE)).send_keys("agreed with pricing team")
+    dash_duo.find_element(form_field(Reviews.SAVE)).click()
+    wait_for(
+        lambda: "Saved 3 decisions" in dash_duo.find_element(form_field(Reviews.FEEDBACK)).text,
+        what="saved message",
+    )
+    # The table shows the decisions (fetched again after the save).
+    for item in rows:
+        wait_for(
+            lambda item=item: any(
+                "Accepted as is" in cell.text
+                for cell in dash_duo.find_elements(
+                    f"#{Explorer.TABLE} .ag-row[row-id='{item}'] [col-id='review']"
+                )
+            ),
+            what=f"decision mark on {item}",
+        )
+    decided = services.reviewing.decisions.decisions(rows)
+    assert {d.decided_by for d in decided.values()} == {"ann"} and len(decided) == 3
+    assert dash_duo.get_logs() == []
+
+    # Sign out, sign in as a viewer: the decisions are on the Decisions page, nothing to edit.
+    dash_duo.find_element(f"#{Shell.USER_MENU} button").click()
+    wait_for(lambda: "/login" in dash_duo.driver.current_url, what="signed out")
+    sign_in(dash_duo, "vera")
+    dash_duo.driver.get(f"{dash_duo.server_url}/decisions")
+    dash_duo.wait_for_element(f"#{Decisions.TABLE} .ag-row", timeout=20)
+    table_text = wait_for(
+        lambda: (
+            all(item in dash_duo.find_element(f"#{Decisions.TABLE}").text for item in rows)
+            and dash_duo.find_element(f"#{Decisions.TABLE}").text
+        ),
+        what="decided items on the Decisions page",
+    )
+    assert "ann" in table_text and "Accepted as is" in table_text
+    assert "3" in dash_duo.find_element(f"#{Decisions.KPIS}-decided").text
+    assert "agreed with pricing team" in dash_duo.find_element(f"#{Decisions.PAGE}").text
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".review-form") == []
+
+    dash_duo.driver.get(f"{dash_duo.server_url}/explorer#item={rows[0]}")
+    wait_for(
+        lambda: "Accepted as is" in dash_duo.find_element(f"#{Reviews.ITEM_PANEL}").text,
+        what="the decision in the item panel",
+    )
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".review-form") == []
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".review-toolbar") == []
+    assert dash_duo.get_logs() == []

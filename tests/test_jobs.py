@@ -1,0 +1,225 @@
+"""Recompute jobs without a browser: scopes, job records, the job itself, cancel and sharing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import replace
+from datetime import date
+from multiprocessing.process import BaseProcess
+
+import pandas as pd
+import pytest
+
+from dashboard.aggregation import TransactionScope
+from dashboard.config import Settings
+from dashboard.errors import InputError
+from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
+from dashboard.jobs.records import (
+    CANCEL_QUIET_S,
+    QUEUE_TIMEOUT_S,
+    STALE_AFTER_S,
+    JobRecord,
+    effective_end,
+)
+from dashboard.jobs.scopes import ScopeRequest, describe, resolve, scope_key
+from dashboard.runs import RunStore
+
+CHOICES = {
+    "region": ("DACH", "France", "Iberia"),
+    "customer_segment": ("fleet", "garage"),
+    "channel": ("direct", "e-commerce"),
+}
+DATA_END = date(2025, 12, 31)
+
+
+# -- scopes -------------------------------------------------------------------------------------
+def test_a_scope_is_parsed_sorted_and_deduplicated() -> None:
+    request = parse_scope(
+        {"period": "6m", "regions": ["France", "DACH", "France"], "channels": []}, choices=CHOICES
+    )
+    assert request == ScopeRequest(period="6m", regions=("DACH", "France"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"period": "5y"}, "The period must be one of"),
+        ({"regions": ["Mars"]}, "Unknown region 'Mars'"),
+        ({"regions": "France"}, "must be a list of names"),
+        ({"period": "range", "start": "2025-03-01"}, "Choose a end date"),
+        ({"period": "range", "start": "2025-03-01", "end": "2025-01-01"}, "is before the start"),
+        ({"period": "range", "start": "March", "end": "2025-01-01"}, "is not a date"),
+        (["12m"], "must be an object"),
+    ],
+)
+def test_bad_scopes_are_refused_with_a_clear_sentence(raw: object, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_scope(raw, choices=CHOICES)
+
+
+def test_last_months_end_on_the_data_s_last_day_and_share_a_key_with_the_same_range() -> None:
+    last3 = resolve(ScopeRequest(period="3m"), DATA_END)
+    assert (last3.start, last3.end) == (date(2025, 10, 1), DATA_END)
+    last12 = resolve(ScopeRequest(period="12m", regions=("France",)), DATA_END)
+    same_range = resolve(
+        ScopeRequest(period="range", start=date(2025, 1, 1), end=DATA_END, regions=("France",)),
+        DATA_END,
+    )
+    assert scope_key(last12, "v1") == scope_key(same_range, "v1")
+    assert scope_key(last12, "v1") != scope_key(last12, "v2")  # new data, new computation
+    assert scope_key(last12, "v1") != scope_key(last3, "v1")
+    label = describe(ScopeRequest(period="12m", regions=("France",)), last12)
+    assert label == "last 12 months (2025-01-01 – 2025-12-31) · France"
+
+
+# -- records ------------------------------------------------------------------------------------
+def _running(**changes: object) -> JobRecord:
+    record = JobRecord(
+        job_id="j-20260101000000-abcdef", scope={}, scope_label="x", started_by="local"
+    )
+    return replace(record, status="running", started_at=100.0, heartbeat_at=100.0, **changes)  # type: ignore[arg-type]
+
+
+def test_a_job_whose_heartbeat_stopped_is_failed_with_a_reason() -> None:
+    assert effective_end(_running(), now=100.0 + STALE_AFTER_S - 1) is None
+    status, reason = effective_end(
+        _running(stage="fitting fold 2/5"), now=100.0 + STALE_AFTER_S + 1
+    )  # type: ignore[misc]
+    assert status == "failed"
+    assert "stopped responding" in reason and "fitting fold 2/5" in reason
+
+
+def test_a_cancelled_job_that_went_quiet_is_cancelled() -> None:
+    record = _running(cancel_requested=True)
+    assert effective_end(record, now=100.0 + CANCEL_QUIET_S / 2) is None
+    assert effective_end(record, now=100.0 + CANCEL_QUIET_S + 0.1) == (
+        "cancelled",
+        "cancelled by the analyst",
+    )
+
+
+def test_a_queued_job_nobody_starts_fails_and_an_end_is_never_overwritten(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    book = JobBook(tmp_path)
+    record = book.create({}, "x", "local")
+    (settled,) = book.recent(now=record.created_at + QUEUE_TIMEOUT_S + 1)
+    assert settled.status == "failed" and "no worker started the job" in (settled.error or "")
+    book.update(record.job_id, status="running")
+    assert book.get(record.job_id).status == "failed"  # type: ignore[union-attr]
+
+
+def test_cancelling_a_queued_job_ends_it_before_it_starts(demo_settings: Settings) -> None:
+    book = JobBook(demo_settings.jobs_dir)
+    record = book.create(ScopeRequest().to_json(), "x", "local")
+    book.request_cancel(record.job_id)
+    assert run_job(demo_settings, record.job_id)["status"] == "cancelled"
+    assert len(RunStore(demo_settings.runs_dir).list_runs()) == 1
+
+
+# -- the job ------------------------------------------------------------------------------------
+def _queue(settings: Settings, raw: dict[str, object]) -> str:
+    source = TransactionSource.of(settings)
+    request = parse_scope(raw, choices=source.choices())
+    return JobBook(settings.jobs_dir).create(request.to_json(), "test scope", "local").job_id
+
+
+def test_a_recompute_publishes_a_scoped_run_of_realised_prices(demo_settings: Settings) -> None:
+    store = RunStore(demo_settings.runs_dir)
+    stages: list[str] = []
+    job_id = _queue(demo_settings, {"period": "12m", "regions": ["France"]})
+    result = run_job(demo_settings, job_id, report=lambda s: stages.append(s["stage"]))
+
+    assert result["status"] == "done", result
+    info = store.current()
+    assert info is not None and info.run_id == result["run_id"]
+    assert info.scope["regions"] == ["France"] and info.scope["start"] == "2025-01-01"
+    assert info.columns.target == "realised_price" and info.columns.volume == "units"
+    assert "list_price" not in info.columns.features  # the list price would give the answer away
+    items = store.load(info.run_id).items
+    assert {"discount_depth", "customers", "list_price"} <= set(items.columns)
+    # Every item's actual price is its volume-weighted net price in the scope.
+    lines = pd.read_parquet(TransactionSource.of(demo_settings).transactions)
+    lines = lines[(lines["region"] == "France") & (pd.to_datetime(lines["date"]) >= "2025-01-01")]
+    sku = str(items["item_id"].iloc[0])
+    sold = lines[lines["sku"] == sku]
+    expected = (sold["quantity"] * sold["net_price"]).sum() / sold["quantity"].sum()
+    assert items["actual"].iloc[0] == pytest.approx(expected)
+    assert stages[0].startswith("aggregating") and any("fitting fold 3/5" in s for s in stages)
+    assert stages[-1] == "ready"
+
+    # Asked again: answered from that run, nothing new published.
+    again = run_job(demo_settings, _queue(demo_settings, {"period": "12m", "regions": ["France"]}))
+    assert again["status"] == "cached" and again["run_id"] == info.run_id
+    assert len(store.list_runs()) == 2
+
+
+def test_a_scope_without_lines_fails_with_its_reason(demo_settings: Settings) -> None:
+    job_id = _queue(demo_settings, {"period": "range", "start": "2030-01-01", "end": "2030-02-01"})
+    result = run_job(demo_settings, job_id)
+    assert result["status"] == "failed"
+    assert "No order lines fall in" in result["error"]
+    assert len(RunStore(demo_settings.runs_dir).list_runs()) == 1
+
+
+def _run_in_child(settings: Settings, job_id: str) -> BaseProcess:
+    child = multiprocessing.get_context("fork").Process(
+        target=run_job, args=(settings, job_id), kwargs={"disposable": True}
+    )
+    child.start()
+    return child
+
+
+def _wait_for_stage(book: JobBook, job_id: str, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = book.get(job_id)
+        if record is not None and text in record.stage:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never reached {text!r}: {book.get(job_id)}")
+
+
+def test_cancel_stops_a_running_job_and_leaves_no_run(demo_settings: Settings) -> None:
+    book = JobBook(demo_settings.jobs_dir)
+    job_id = _queue(demo_settings, {"period": "24m"})
+    child = _run_in_child(demo_settings, job_id)
+    _wait_for_stage(book, job_id, "fitting fold")
+    book.request_cancel(job_id)
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    record = book.get(job_id)
+    assert record is not None and record.status == "cancelled"
+    store = RunStore(demo_settings.runs_dir)
+    assert len(store.list_runs()) == 1
+    assert not list(demo_settings.runs_dir.glob(".staging-*"))
+
+
+def test_two_jobs_for_one_scope_share_one_computation(demo_settings: Settings) -> None:
+    book = JobBook(demo_settings.jobs_dir)
+    first = _queue(demo_settings, {"period": "6m", "channels": ["direct"]})
+    second = _queue(demo_settings, {"period": "6m", "channels": ["direct"]})
+    owner = _run_in_child(demo_settings, first)
+    _wait_for_stage(book, first, "fitting fold")
+    follower = _run_in_child(demo_settings, second)
+    owner.join(timeout=120)
+    follower.join(timeout=30)
+    done, shared = book.get(first), book.get(second)
+    assert done is not None and shared is not None
+    assert done.status == "done" and shared.status == "done"
+    assert shared.run_id == done.run_id and shared.shared_with == first
+    assert len(RunStore(demo_settings.runs_dir).list_runs()) == 2
+
+
+def test_a_job_past_its_time_limit_fails_with_that_reason(demo_settings: Settings) -> None:
+    settings = replace(demo_settings, job_time_limit=1)
+    result = run_job(settings, _queue(settings, {"period": "24m"}))
+    assert result["status"] == "failed"
+    assert "time limit" in result["error"]
+    assert len(RunStore(settings.runs_dir).list_runs()) == 1
+
+
+def test_scope_of_transactions_matches_the_resolved_request() -> None:
+    scope = resolve(
+        ScopeRequest(period="range", start=date(2025, 2, 1), end=date(2025, 2, 28)), DATA_END
+    )
+    assert scope == TransactionScope(start=date(2025, 2, 1), end=date(2025, 2, 28))

@@ -1,0 +1,142 @@
+"""The Jobs page's flows with REDIS_URL set: CeleryManager, a real Redis and a real Celery worker.
+
+A module fixture starts Debian's ``redis-server`` on a free loopback port (no persistence) and a
+Celery worker process (prefork, concurrency 1) on a private copy of the small demo; the browser
+flows are the diskcache ones (tests/test_browser_jobs.py), so both managers run the same job code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_browser_jobs import cancel_flow, failing_flow, recompute_flow
+
+from dashboard.config import REPO_ROOT, Settings
+from dashboard.jobs.managers import background_manager
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REDIS = shutil.which("redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until(check: object, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except Exception:  # not up yet: the deadline decides
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not start within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if REDIS is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    import redis
+
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [
+            REDIS,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        _wait_until(lambda: redis.Redis.from_url(url).ping(), "redis-server", 20)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def celery_settings(
+    demo_root: Path, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    data = tmp_path_factory.mktemp("celery") / "data"
+    shutil.copytree(demo_root, data)
+    settings = Settings(data_dir=data, redis_url=redis_url, auto_demo=False)
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "PRICESCOPE_DATA_DIR": str(data),
+        "PRICESCOPE_AUTO_DEMO": "false",
+    }
+    log = (data.parent / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "dashboard.jobs.worker:celery_app",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    celery = background_manager(settings).handle
+    try:
+        _wait_until(lambda: celery.control.ping(timeout=1.0), "the Celery worker", 90)
+        yield settings
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
+
+
+def test_recompute_through_celery_publishes_a_run(dash_duo, celery_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    recompute_flow(dash_duo, celery_settings)
+
+
+def test_cancel_through_celery_publishes_nothing(dash_duo, celery_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    cancel_flow(dash_duo, celery_settings)
+
+
+def test_a_failing_celery_job_shows_its_reason(dash_duo, celery_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    failing_flow(dash_duo, celery_settings)
