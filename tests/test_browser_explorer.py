@@ -19,6 +19,7 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.explain.comparables import comparables
 from dashboard.filters import FilterState
 from dashboard.ids import Explorer
 from dashboard.query import explorer as q
@@ -164,6 +165,9 @@ def test_filter_cross_filter_detail_and_shared_link(
     dash_duo.wait_for_contains_text(".offcanvas-title", str(top_item), timeout=20)
     detail = dash_duo.find_element(f"#{Explorer.DETAIL_BODY}").text
     assert "against a fair price of" in detail
+    assert "Why this fair price" in detail and "Comparables" in detail
+    nearest = comparables(run, str(top_item), count=1)[0].item_id
+    assert nearest in detail
 
     # The URL now holds filters, selection and item: a fresh browser shows the same view.
     shared = dash_duo.driver.current_url
