@@ -179,6 +179,15 @@ def detail_body(
     ]
     if why is not None:
         sections.append(_reasons_section(why))
+    else:
+        sections.append(
+            html.Div(
+                "No explanation for this run: it was published without its models. "
+                "Scoring the data again (Jobs page, or python -m dashboard bootstrap --rescore) "
+                "keeps them.",
+                className="small text-muted mt-3",
+            )
+        )
     if comparables:
         sections.append(_comparables_section(comparables))
     sections.append(_attributes_section(detail))

@@ -99,3 +99,19 @@ def test_comparables_are_the_nearest_items_in_feature_space() -> None:
     assert "I3" not in [c.item_id for c in found]
     assert [c.distance for c in found] == sorted(c.distance for c in found)
     assert comparables(run, "nope") == []
+
+
+def test_a_run_without_its_models_says_so_instead_of_explaining(
+    demo_run: tuple[Run, object],
+) -> None:
+    import json
+
+    from dashboard.query.explorer import item_detail
+    from layouts.explorer_parts import detail_body
+
+    run, _ = demo_run
+    detail = item_detail(run, str(run.items["item_id"].iat[0]))
+    assert detail is not None
+    text = json.dumps(detail_body(detail, [], None).to_plotly_json(), default=str)
+    assert "No explanation for this run" in text
+    assert "Why this fair price" not in text
