@@ -385,7 +385,8 @@ def main() -> int:
         errors = sum(1 for r in flat for n in r if r[n][2] != 200)
         p95_concurrent = percentile(concurrent_totals, 95)
         print(
-            f"\n{args.users} analysts at once · {len(flat)} changes: p95 {p95_concurrent:.1f} ms "
+            f"\n{args.users} analysts at once ({args.think:g} s between changes) · {len(flat)} changes: "
+            f"p95 {p95_concurrent:.1f} ms "
             f"({p95_concurrent / p95:.2f}× one analyst), {errors} errors"
         )
 
@@ -402,6 +403,7 @@ def main() -> int:
             "kB_median": round(statistics.median(sizes), 1),
             "charts_p50_ms": round(percentile([r["charts"][0] for r in single], 50), 1),
             "users": args.users,
+            "think_s": args.think,
             "p95_ms_concurrent": round(p95_concurrent, 1),
             "errors": errors,
             "page_render_s": None if render is None else round(render, 2),
