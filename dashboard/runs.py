@@ -35,6 +35,7 @@ import joblib
 import pandas as pd
 
 from dashboard.errors import InputError
+from dashboard.scoring.items import ITEM_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +45,8 @@ CARD_FILE = "model_card.json"
 MANIFEST_FILE = "run.json"
 # The fitted fold models behind the fair prices (joblib), for explaining an item's price.
 MODELS_FILE = "models.joblib"
-# The scoring columns every run has, in the order they are stored after the id.
-SCORING_COLUMNS = (
-    "item_id",
-    "actual",
-    "fair_price",
-    "lower",
-    "upper",
-    "score",
-    "direction",
-    "flagged",
-    "at_stake",
-)
+# The scoring columns every run has, first and in this order: what scoring produces per item.
+SCORING_COLUMNS = ITEM_COLUMNS
 # Time to the microsecond, then random hex: ids sort in publication order and never collide.
 _RUN_ID = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{6}$")
 # Categorical columns with more distinct values than this are not offered as segment filters.

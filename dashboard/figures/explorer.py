@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from dashboard.figures.bars import SELECTED_OUTLINE, money_bars
 from dashboard.figures.theme import MUTED, OK, OVER, UNDER, Figure, empty_figure, figure, typed
 from dashboard.query.explorer_types import OK as OK_CODE
 from dashboard.query.explorer_types import OVER as OVER_CODE
 from dashboard.query.explorer_types import UNDER as UNDER_CODE
 from dashboard.query.explorer_types import HeatmapData, ScatterPoints, SegmentBars
 
-SELECTED_OUTLINE = "#111827"
 # (direction code, legend name, colour, marker size, opacity); in-interval points first, underneath.
 _POINT_GROUPS = (
     (OK_CODE, "Within interval", OK, 4, 0.35),
@@ -149,34 +149,13 @@ def heatmap_figure(data: HeatmapData) -> Figure:
 
 def segment_bars_figure(bars: SegmentBars) -> Figure:
     """Money at stake per value of one column, stacked under/over; a click filters to that value."""
-    table = bars.table
-    if table.empty or float((table["under"] + table["over"]).sum()) == 0.0:
-        return empty_figure(f"No money at stake by {bars.column} for these filters")
-    ordered = table.iloc[::-1]
-    labels = ordered["segment"].astype(str).tolist()
-    outline = [3 if label == bars.selected else 0 for label in labels]
-    data = [
-        {
-            "type": "bar",
-            "orientation": "h",
-            "name": label,
-            "y": labels,
-            "x": typed(ordered[key].to_numpy(np.float64)),
-            "marker": {"color": colour, "line": {"color": SELECTED_OUTLINE, "width": outline}},
-            "customdata": typed(ordered["flagged"].to_numpy(np.int32)),
-            "hovertemplate": "%{y}<br>"
-            + label
-            + ": %{x:,.0f}<br>%{customdata} flagged<extra></extra>",
-        }
-        for key, label, colour in (("under", "Under-priced", UNDER), ("over", "Over-priced", OVER))
-    ]
-    layout = {
-        "barmode": "stack",
-        "xaxis": {"title": {"text": "Money at stake"}, "tickformat": "~s"},
-        "yaxis": {"type": "category"},
-    }
-    height = max(300, 26 * len(table) + 140)
-    return figure(data, layout, title=f"Money at stake by {bars.column}", height=height)
+    return money_bars(
+        bars.table,
+        bars.column,
+        flagged_counts="flagged",
+        empty_message=f"No money at stake by {bars.column} for these filters",
+        selected=bars.selected,
+    )
 
 
 def item_interval_figure(

@@ -5,38 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.figures.bars import money_bars
 from dashboard.figures.theme import MUTED, OVER, UNDER, Figure, empty_figure, figure, typed
 from dashboard.query.overview import ScoreHistogram
 
 
 def at_stake_by_segment_figure(table: pd.DataFrame, column_label: str) -> Figure:
     """Horizontal stacked bars: money at stake on flagged items, under and over, per segment."""
-    if table.empty:
-        return empty_figure("No flagged items in this run")
-    ordered = table.iloc[::-1]  # largest at the top of a horizontal bar chart
-    labels = ordered["segment"].astype(str).tolist()
-    data = [
-        {
-            "type": "bar",
-            "orientation": "h",
-            "name": name,
-            "y": labels,
-            "x": typed(ordered[key].to_numpy(np.float64)),
-            "marker": {"color": colour},
-            "customdata": typed(ordered["items"].to_numpy(np.int32)),
-            "hovertemplate": "%{y}<br>"
-            + name
-            + ": %{x:,.0f}<br>%{customdata} flagged<extra></extra>",
-        }
-        for key, name, colour in (("under", "Under-priced", UNDER), ("over", "Over-priced", OVER))
-    ]
-    layout = {
-        "barmode": "stack",
-        "xaxis": {"title": {"text": "Money at stake"}, "tickformat": "~s"},
-        "yaxis": {"type": "category"},
-    }
-    height = max(300, 28 * len(table) + 130)
-    return figure(data, layout, title=f"Money at stake by {column_label}", height=height)
+    return money_bars(
+        table, column_label, flagged_counts="items", empty_message="No flagged items in this run"
+    )
 
 
 def score_histogram_figure(histogram: ScoreHistogram) -> Figure:
