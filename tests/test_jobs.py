@@ -14,7 +14,7 @@ import pytest
 from dashboard.aggregation import TransactionScope
 from dashboard.config import Settings
 from dashboard.errors import InputError
-from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
+from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job, runner
 from dashboard.jobs.records import (
     CANCEL_QUIET_S,
     QUEUE_TIMEOUT_S,
@@ -223,3 +223,30 @@ def test_scope_of_transactions_matches_the_resolved_request() -> None:
         ScopeRequest(period="range", start=date(2025, 2, 1), end=date(2025, 2, 28)), DATA_END
     )
     assert scope == TransactionScope(start=date(2025, 2, 1), end=date(2025, 2, 28))
+
+
+def test_a_stop_that_surfaces_as_another_error_inside_native_code_is_still_a_cancel(
+    demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stop interrupts the main thread wherever it is; inside a model fit the interrupt can
+    come out as an unrelated exception (seen: a PEP 3118 ValueError). The job must read as
+    cancelled, not as failed with that message."""
+    job_id = _queue(demo_settings, {"period": "12m"})
+    book = JobBook(demo_settings.jobs_dir)
+
+    def fit_interrupted_in_native_code(*args: object, **kwargs: object) -> object:
+        book.request_cancel(job_id)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            raise ValueError(
+                "'T{=d:sum_gradients:}' is not a valid PEP 3118 buffer format string"
+            ) from None
+        raise AssertionError("the stop never arrived")
+
+    monkeypatch.setattr(runner, "_run", fit_interrupted_in_native_code)
+    final = run_job(demo_settings, job_id)
+    assert final["status"] == "cancelled", final
+    assert "PEP 3118" not in str(final.get("error"))

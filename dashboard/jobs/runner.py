@@ -109,8 +109,15 @@ def run_job(
     except InputError as err:
         final = book.finish(job_id, FAILED, error=str(err))
     except Exception as err:
-        logger.exception("recompute job %s failed", job_id)
-        final = book.finish(job_id, FAILED, error=_reason(err))
+        if watch.stop_reason is not None:
+            # The stop interrupts the main thread wherever it is; inside native code (a model
+            # fit) the interrupt can surface as some other exception. It is still the stop.
+            logger.info("job %s stopped (%s: %s)", job_id, type(err).__name__, err)
+            status = FAILED if watch.timed_out else CANCELLED
+            final = book.finish(job_id, status, error=watch.stop_reason)
+        else:
+            logger.exception("recompute job %s failed", job_id)
+            final = book.finish(job_id, FAILED, error=_reason(err))
     finally:
         watch.stop()
     result = snapshot(final or record)
