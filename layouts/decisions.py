@@ -20,10 +20,9 @@ from dashboard.reviews.actions import ACTION_LABELS, REPRICE
 from dashboard.reviews.model import HistoryEntry
 from dashboard.reviews.summary import DecisionsSummary, decisions_frame, summarise
 from dashboard.services import Services
-from layouts.widgets import chart_card, kpi_card, notice
+from layouts.widgets import MONEY_FORMAT, chart_card, kpi_card, notice
 
 HISTORY_SHOWN = 50
-MONEY = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
 _TABLE_COLUMNS = {
     "item_id": "Item",
     "decision": "Decision",
@@ -172,7 +171,11 @@ def _all_decisions(frame: pd.DataFrame) -> list[Component]:
         {
             "field": name,
             "headerName": header,
-            **({"type": "rightAligned", "valueFormatter": MONEY} if name in _MONEY_COLUMNS else {}),
+            **(
+                {"type": "rightAligned", "valueFormatter": MONEY_FORMAT}
+                if name in _MONEY_COLUMNS
+                else {}
+            ),
         }
         | ({"minWidth": _WIDTHS[name]} if name in _WIDTHS else {})
         for name, header in _TABLE_COLUMNS.items()
@@ -188,7 +191,12 @@ def _repricings(repricings: pd.DataFrame) -> list[Component]:
     columns: list[dict[str, Any]] = [
         {"field": "item_id", "headerName": "Item", "pinned": "left"},
         *[
-            {"field": name, "headerName": header, "type": "rightAligned", "valueFormatter": MONEY}
+            {
+                "field": name,
+                "headerName": header,
+                "type": "rightAligned",
+                "valueFormatter": MONEY_FORMAT,
+            }
             for name, header in (
                 ("price", "Price"),
                 ("new_price", "New price"),

@@ -18,10 +18,8 @@ from dashboard.ids import Explorer
 from dashboard.query.explorer import ExplorerKpis, ItemDetail
 from dashboard.runs import RunInfo
 from layouts.explorer_review import review_column_defs
-from layouts.widgets import GRAPH_CONFIG
+from layouts.widgets import DIRECTION_CLASSES, GRAPH_CONFIG, MONEY_FORMAT, SCORE_FORMAT
 
-MONEY_FORMAT = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
-SCORE_FORMAT = {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"}
 _HEADERS = {
     "item_id": "Item",
     "actual": "Price",
@@ -123,10 +121,7 @@ def table_column_defs(run_info: RunInfo, sort: tuple[tuple[str, str], ...]) -> l
         elif kind == "text" and column not in _HEADERS:
             definition["hide"] = column not in shown
         if column == "direction":
-            definition["cellClassRules"] = {
-                "cell-under": "params.value == 'under'",
-                "cell-over": "params.value == 'over'",
-            }
+            definition["cellClassRules"] = DIRECTION_CLASSES
         if column in order:
             definition.update(sort=order[column][1], sortIndex=order[column][0])
         else:

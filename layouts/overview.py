@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -19,11 +21,25 @@ from dashboard.query.overview import (
 )
 from dashboard.runs import Run
 from dashboard.services import Services
-from layouts.widgets import chart_card, graph, kpi_card, notice
+from layouts.widgets import (
+    DIRECTION_CLASSES,
+    MONEY_FORMAT,
+    SCORE_FORMAT,
+    chart_card,
+    graph,
+    kpi_card,
+    notice,
+)
 
 TOP_ITEMS = 20
-_MONEY = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
-_SCORE = {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"}
+# The pricing columns of the top table, after the id and the context columns.
+_PRICING = (
+    ("actual", "Price", MONEY_FORMAT),
+    ("fair_price", "Fair price", MONEY_FORMAT),
+    ("lower", "Interval low", MONEY_FORMAT),
+    ("upper", "Interval high", MONEY_FORMAT),
+    ("score", "Score", SCORE_FORMAT),
+)
 
 
 def layout(services: Services, run: str | None = None) -> Component:
@@ -172,60 +188,23 @@ def _segment_card(run: Run) -> Component:
 
 def _top_table(run: Run) -> Component:
     table = top_flagged(run, limit=TOP_ITEMS)
-    columns = [{"field": "item_id", "headerName": "Item", "pinned": "left", "minWidth": 150}]
-    columns += [
-        {"field": name, "headerName": name.replace("_", " ").capitalize()}
-        for name in table.columns
-        if name
-        not in {
-            "item_id",
-            "actual",
-            "fair_price",
-            "lower",
-            "upper",
-            "score",
-            "direction",
-            "at_stake",
-        }
-    ]
-    columns += [
-        {
-            "field": "actual",
-            "headerName": "Price",
-            "valueFormatter": _MONEY,
-            "type": "rightAligned",
-        },
-        {
-            "field": "fair_price",
-            "headerName": "Fair price",
-            "valueFormatter": _MONEY,
-            "type": "rightAligned",
-        },
-        {
-            "field": "lower",
-            "headerName": "Interval low",
-            "valueFormatter": _MONEY,
-            "type": "rightAligned",
-        },
-        {
-            "field": "upper",
-            "headerName": "Interval high",
-            "valueFormatter": _MONEY,
-            "type": "rightAligned",
-        },
-        {"field": "score", "headerName": "Score", "valueFormatter": _SCORE, "type": "rightAligned"},
-        {
-            "field": "direction",
-            "headerName": "Direction",
-            "cellClassRules": {
-                "cell-under": "params.value == 'under'",
-                "cell-over": "params.value == 'over'",
-            },
-        },
+    pricing = {name for name, _, _ in _PRICING} | {"item_id", "direction", "at_stake"}
+    columns: list[dict[str, Any]] = [
+        {"field": "item_id", "headerName": "Item", "pinned": "left", "minWidth": 150},
+        *[
+            {"field": name, "headerName": name.replace("_", " ").capitalize()}
+            for name in table.columns
+            if name not in pricing
+        ],
+        *[
+            {"field": name, "headerName": header, "valueFormatter": fmt, "type": "rightAligned"}
+            for name, header, fmt in _PRICING
+        ],
+        {"field": "direction", "headerName": "Direction", "cellClassRules": DIRECTION_CLASSES},
         {
             "field": "at_stake",
             "headerName": "At stake",
-            "valueFormatter": _MONEY,
+            "valueFormatter": MONEY_FORMAT,
             "type": "rightAligned",
             "sort": "desc",
         },

@@ -16,6 +16,13 @@ GRAPH_CONFIG: Any = {
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+# AG Grid cell formats every table uses: money with two decimals, scores, direction colours.
+MONEY_FORMAT = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
+SCORE_FORMAT = {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"}
+DIRECTION_CLASSES = {
+    "cell-under": "params.value == 'under'",
+    "cell-over": "params.value == 'over'",
+}
 
 
 def kpi_card(
