@@ -9,7 +9,7 @@ third, so a change redraws only what it affects.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
@@ -175,9 +175,8 @@ def _previous_state(page: Page, args: dict[str, Any], from_url: bool) -> FilterS
     (then the stores remember what the views show)."""
     if not from_url:
         return page.state(args["url"])
-    previous = page.state(args["table_store"])
     item = args["item_store"]
-    return FilterState(**{**previous.__dict__, "item": item if isinstance(item, str) else None})
+    return replace(page.state(args["table_store"]), item=item if isinstance(item, str) else None)
 
 
 def _apply(page: Page, previous: FilterState, args: dict[str, Any]) -> ParsedFilters:

@@ -75,10 +75,9 @@ def _register_queue(app: Dash, services: Services) -> None:
         book = JobBook(services.settings.jobs_dir)
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, no_update  # a re-rendered button, not a click
-        try:
-            analyst = require_role(services.settings.sign_in_required, Role.ANALYST)
-        except RoleRefusedError as refusal:
-            return no_update, str(refusal)
+        analyst = _analyst(services)
+        if isinstance(analyst, str):
+            return no_update, analyst
         if _active_job(book, current):
             return no_update, "A job from this page is still running: wait for it or cancel it."
         raw: object = {
@@ -96,6 +95,14 @@ def _register_queue(app: Dash, services: Services) -> None:
             return {"job_id": queue_job(services, book, raw, analyst)}, None
         except InputError as error:
             return no_update, str(error)
+
+
+def _analyst(services: Services) -> Identity | str:
+    """The caller if they may run jobs (analysts and admins), else the sentence that refuses them."""
+    try:
+        return require_role(services.settings.sign_in_required, Role.ANALYST)
+    except RoleRefusedError as refusal:
+        return str(refusal)
 
 
 def queue_job(services: Services, book: JobBook, raw: object, started_by: Identity) -> str:
@@ -162,10 +169,9 @@ def _register_cancel(app: Dash, services: Services) -> None:
     def cancel(clicks: object, stops: object, request: object) -> str:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update  # type: ignore[return-value]
-        try:
-            require_role(services.settings.sign_in_required, Role.ANALYST)
-        except RoleRefusedError as refusal:
-            return str(refusal)
+        refusal = _analyst(services)
+        if isinstance(refusal, str):
+            return refusal
         trigger = ctx.triggered_id
         job_id = trigger.get("job") if isinstance(trigger, dict) else None
         if job_id is None and isinstance(request, dict):
@@ -223,10 +229,9 @@ def _register_make_current(app: Dash, services: Services) -> None:
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
             return no_update, no_update
-        try:
-            require_role(services.settings.sign_in_required, Role.ANALYST)
-        except RoleRefusedError as refusal:
-            return no_update, str(refusal)
+        refusal = _analyst(services)
+        if isinstance(refusal, str):
+            return no_update, refusal
         try:
             run_id = check_run_id(trigger.get("run"))  # type: ignore[arg-type]
             services.runs.set_current(run_id)

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -324,9 +324,6 @@ class RunStore:
         items = compact(pd.read_parquet(directory / ITEMS_FILE))
         card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
         return Run(info=info, items=items, model_card=card)
-
-    def __iter__(self) -> Iterator[RunInfo]:
-        return iter(self.list_runs())
 
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
