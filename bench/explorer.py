@@ -36,6 +36,7 @@ from dashboard.filters.events import views_of  # noqa: E402
 from dashboard.ids import Explorer  # noqa: E402
 from dashboard.query.explorer import segment_categories  # noqa: E402
 from dashboard.runs import Run, RunStore  # noqa: E402
+from tests.callback_requests import callback_payload, find_callback  # noqa: E402
 
 SEGMENTS = '{"column":["ALL"],"type":"explorer-segment"}'
 CHIPS = '{"key":["ALL"],"type":"explorer-chip"}'
@@ -118,36 +119,17 @@ class Client:
         with urllib.request.urlopen(f"{base}/_dash-dependencies") as reply:
             self.dependencies = json.loads(reply.read())
 
-    def spec(self, output_part: str) -> dict[str, Any]:
-        return next(d for d in self.dependencies if output_part in d["output"])
-
     def post(
         self, output_part: str, values: dict[str, Any], changed: str
     ) -> tuple[float, int, int]:
-        spec = self.spec(output_part)
-        outputs: list[Any] = []
-        for part in spec["output"].strip(".").split("..."):
-            component, prop = part.rsplit(".", 1)
-            if component == SEGMENTS:
-                outputs.append(
-                    [
-                        {"id": {"type": Explorer.SEGMENT, "column": c}, "property": prop}
-                        for c in self.run.info.columns.segments
-                    ]
-                )
-            else:
-                outputs.append({"id": component, "property": prop})
-        payload = {
-            "output": spec["output"],
-            "outputs": outputs if len(outputs) > 1 else outputs[0],
-            "inputs": [self._entry(i, values) for i in spec["inputs"]],
-            "state": [self._entry(s, values) for s in spec["state"]],
-            "changedPropIds": [changed],
-        }
-        body = json.dumps(payload).encode()
+        spec = find_callback(self.dependencies, output=output_part)
+        dropdowns = [
+            {"type": str(Explorer.SEGMENT), "column": c} for c in self.run.info.columns.segments
+        ]
+        payload = callback_payload(spec, values, [changed], {SEGMENTS: dropdowns, CHIPS: []})
         request = urllib.request.Request(
             f"{self.base}/_dash-update-component",
-            data=body,
+            data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )
         started = time.perf_counter()
@@ -158,20 +140,6 @@ class Client:
         except urllib.error.HTTPError as error:
             size, status = 0, error.code
         return (time.perf_counter() - started) * 1000, size, status
-
-    def _entry(self, spec: dict[str, Any], values: dict[str, Any]) -> Any:
-        if spec["id"] == SEGMENTS:
-            return [
-                {"id": {"type": Explorer.SEGMENT, "column": c}, "property": "value", "value": None}
-                for c in self.run.info.columns.segments
-            ]
-        if spec["id"] == CHIPS:
-            return []
-        return {
-            "id": spec["id"],
-            "property": spec["property"],
-            "value": values.get(f"{spec['id']}.{spec['property']}"),
-        }
 
     def filter_change(self, state: FilterState) -> dict[str, tuple[float, int, int]]:
         """What the browser sends after one filter change: reducer, then charts and the table."""

@@ -23,6 +23,7 @@ from dashboard.errors import InputError
 from dashboard.ids import Explorer, Reviews
 from dashboard.runs import RunStore
 from dashboard.services import Services
+from tests.callback_requests import callback_payload, find_callback, id_key
 
 SECRET = "s" * 48
 PASSWORDS = {"vera": "viewer-password-1", "ann": "analyst-password-1", "ada": "admin-password-1"}
@@ -164,32 +165,14 @@ def test_production_errors_carry_no_traceback(secured: Any) -> None:
 # -- writing callbacks check the role ---------------------------------------------------------
 
 
-def _id(raw: str) -> Any:
-    return json.loads(raw) if raw.startswith("{") else raw
-
-
 def crafted_post(client: FlaskClient, trigger: dict[str, str], values: dict[str, Any]) -> Any:
     """POSTs exactly what the browser would send for the callback ``trigger`` fires."""
     dependencies = json.loads(client.get("/_dash-dependencies").data)
-    trigger_key = json.dumps(trigger, sort_keys=True, separators=(",", ":"))
-    spec = next(d for d in dependencies if any(i["id"] == trigger_key for i in d["inputs"]))
-    outputs = []
-    for part in spec["output"].strip(".").split("..."):
-        component, prop = part.rsplit(".", 1)
-        outputs.append({"id": _id(component), "property": prop.split("@")[0]})
-
-    def entry(item: dict[str, Any]) -> dict[str, Any]:
-        key = f"{item['id']}.{item['property']}"
-        return {"id": _id(item["id"]), "property": item["property"], "value": values.get(key)}
-
-    payload = {
-        "output": spec["output"],
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [entry(i) for i in spec["inputs"]],
-        "state": [entry(s) for s in spec["state"]],
-        "changedPropIds": [f"{trigger_key}.n_clicks"],
-    }
-    return client.post("/_dash-update-component", json=payload)
+    key = id_key(trigger)
+    spec = find_callback(dependencies, output="", trigger=key)
+    return client.post(
+        "/_dash-update-component", json=callback_payload(spec, values, [f"{key}.n_clicks"])
+    )
 
 
 def field(kind: Reviews, scope: str, prop: str) -> str:

@@ -20,6 +20,7 @@ from dashboard.filters import from_url_hash
 from dashboard.ids import Explorer
 from dashboard.query import explorer as q
 from dashboard.runs import Run, RunStore
+from tests.callback_requests import callback_payload, find_callback, id_key
 
 ALL_SEGMENTS = '{"column":["ALL"],"type":"explorer-segment"}'
 ALL_CHIPS = '{"key":["ALL"],"type":"explorer-chip"}'
@@ -37,54 +38,26 @@ def app_client(demo_root: Path) -> tuple[FlaskClient, Run, list[dict[str, Any]]]
     return client, run, dependencies
 
 
-def callback(dependencies: list[dict[str, Any]], output_part: str) -> dict[str, Any]:
-    return next(d for d in dependencies if output_part in d["output"])
-
-
-def expand(spec: dict[str, Any], run: Run, values: dict[str, Any]) -> Any:
-    """One input/state entry of the payload; ALL-wildcards expand to the page's concrete ids."""
-    key = f"{spec['id']}.{spec['property']}"
-    if spec["id"] == ALL_SEGMENTS:
-        return [
-            {
-                "id": {"type": Explorer.SEGMENT, "column": c},
-                "property": "value",
-                "value": values.get(f"segment:{c}"),
-            }
-            for c in run.info.columns.segments
-        ]
-    if spec["id"] == ALL_CHIPS:
-        return []
-    return {"id": spec["id"], "property": spec["property"], "value": values.get(key)}
-
-
 def post(
     app_client: tuple[FlaskClient, Run, list[dict[str, Any]]],
     output_part: str,
     values: dict[str, Any],
     changed: list[str],
 ) -> Any:
+    """The browser's request for the callback with ``output_part``; ``segment:<column>`` keys
+    give that segment dropdown's value."""
     client, run, dependencies = app_client
-    spec = callback(dependencies, output_part)
-    outputs = []
-    for part in spec["output"].strip(".").split("..."):
-        component, prop = part.rsplit(".", 1)
-        if component == ALL_SEGMENTS:
-            outputs.append(
-                [
-                    {"id": {"type": Explorer.SEGMENT, "column": c}, "property": prop}
-                    for c in run.info.columns.segments
-                ]
-            )
-        else:
-            outputs.append({"id": component, "property": prop})
-    payload = {
-        "output": spec["output"],
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [expand(i, run, values) for i in spec["inputs"]],
-        "state": [expand(s, run, values) for s in spec["state"]],
-        "changedPropIds": changed,
+    dropdowns = [{"type": str(Explorer.SEGMENT), "column": c} for c in run.info.columns.segments]
+    named = {
+        (
+            f"{id_key({'type': str(Explorer.SEGMENT), 'column': k[8:]})}.value"
+            if k.startswith("segment:")
+            else k
+        ): v
+        for k, v in values.items()
     }
+    spec = find_callback(dependencies, output=output_part)
+    payload = callback_payload(spec, named, changed, {ALL_SEGMENTS: dropdowns, ALL_CHIPS: []})
     return client.post("/_dash-update-component", json=payload)
 
 

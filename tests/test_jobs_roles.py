@@ -10,46 +10,23 @@ from flask.testing import FlaskClient
 from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
 from dashboard.runs import RunStore
+from tests.callback_requests import callback_payload, find_callback, id_key
 from tests.test_auth import secured, sign_in  # noqa: F401  (the production app fixture)
 
 
-def post(client: FlaskClient, output_part: str, values: dict[str, Any], changed: str) -> Any:
-    """What the browser sends for a callback, with ALL-wildcards filled from ``values`` too."""
+def post(
+    client: FlaskClient,
+    output_part: str,
+    values: dict[str, Any],
+    changed: str,
+    wildcards: dict[str, list[dict[str, Any]]] | None = None,
+) -> Any:
+    """What the browser sends for the callback that ``changed`` fires."""
     dependencies = json.loads(client.get("/_dash-dependencies").data)
-    trigger = changed.rsplit(".", 1)[0]
-    spec = next(
-        d
-        for d in dependencies
-        if output_part in d["output"]
-        and any(
-            i["id"] == trigger
-            or (
-                trigger.startswith("{")
-                and '["ALL"]' in i["id"]
-                and json.loads(trigger)["type"] in i["id"]
-            )
-            for i in d["inputs"]
-        )
+    spec = find_callback(dependencies, output=output_part, trigger=changed.rsplit(".", 1)[0])
+    return client.post(
+        "/_dash-update-component", json=callback_payload(spec, values, [changed], wildcards)
     )
-    outputs = []
-    for part in spec["output"].strip(".").split("..."):
-        component, prop = part.rsplit(".", 1)
-        outputs.append({"id": component, "property": prop.split("@")[0]})
-
-    def entry(item: dict[str, Any]) -> Any:
-        key = f"{item['id']}.{item['property']}"
-        if '["ALL"]' in item["id"]:
-            return values.get(key, [])
-        return {"id": item["id"], "property": item["property"], "value": values.get(key)}
-
-    payload = {
-        "output": spec["output"],
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [entry(i) for i in spec["inputs"]],
-        "state": [entry(s) for s in spec["state"]],
-        "changedPropIds": [changed],
-    }
-    return client.post("/_dash-update-component", json=payload)
 
 
 def test_a_viewer_cannot_queue_stop_or_switch_runs(secured: Any) -> None:  # noqa: F811
@@ -71,16 +48,13 @@ def test_a_viewer_cannot_queue_stop_or_switch_runs(secured: Any) -> None:  # noq
     assert book.recent(10) == []
 
     make_current = {"type": Jobs.MAKE_CURRENT, "run": "20200101T000000000000Z-000000"}
-    key = json.dumps(make_current, separators=(",", ":"), sort_keys=True)
+    key = id_key(make_current)
     switched = post(
         viewer,
         f"{Jobs.RUNS}.children",
-        {
-            '{"run":["ALL"],"type":"jobs-make-current"}.n_clicks': [
-                {"id": make_current, "property": "n_clicks", "value": 1}
-            ]
-        },
+        {f"{key}.n_clicks": 1},
         f"{key}.n_clicks",
+        {'{"run":["ALL"],"type":"jobs-make-current"}': [make_current]},
     )
     assert switched.status_code == 200
     assert "needs the analyst role" in switched.get_data(as_text=True)
