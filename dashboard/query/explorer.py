@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from dashboard.filters.state import (
     FilterState,
@@ -344,6 +342,4 @@ def item_row(run: Run, item_id: object, *, indexes: ExplorerIndexes | None = Non
     """The row position of ``item_id`` in ``run.items``, or None if the run has no such item."""
     if not isinstance(item_id, str) or not item_id:
         return None
-    index = index_of(run, indexes)
-    position = pc.index(index.item_ids, pa.scalar(item_id, type=index.item_ids.type)).as_py()
-    return None if position is None or position < 0 else int(position)
+    return explorer_table.item_position(index_of(run, indexes), item_id)

@@ -221,9 +221,15 @@ def export_frame(run: Run, index: RunIndex, rows: np.ndarray) -> pd.DataFrame:
     return frame.astype({"direction": "str"})
 
 
-def item_detail(run: Run, index: RunIndex, item_id: str) -> ItemDetail | None:
+def item_position(index: RunIndex, item_id: str) -> int | None:
+    """The row of ``item_id`` in the run's items, or None if the run has no such item."""
     position = pc.index(index.item_ids, pa.scalar(item_id, type=index.item_ids.type)).as_py()
-    if position is None or position < 0:
+    return None if position is None or position < 0 else int(position)
+
+
+def item_detail(run: Run, index: RunIndex, item_id: str) -> ItemDetail | None:
+    position = item_position(index, item_id)
+    if position is None:
         return None
     row = run.items.iloc[position]
     attributes = tuple(
