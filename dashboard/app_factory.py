@@ -79,38 +79,29 @@ def create_app(
 
 
 def _register_pages(services: Services) -> None:
-    dash.register_page(
-        "overview",
-        path="/",
-        name="Overview",
-        title=f"Overview · {TITLE}",
-        order=0,
-        layout=_page(layouts.overview.layout, services, allowed=("run",)),
+    # (module name, path, navbar name, title, layout builder, URL parameters it takes), in navbar order
+    pages = (
+        ("overview", "/", "Overview", "Overview", layouts.overview.layout, ("run",)),
+        (
+            "explorer",
+            "/explorer",
+            "Explorer",
+            "Outlier Explorer",
+            layouts.explorer.layout,
+            ("run",),
+        ),
+        ("jobs", "/jobs", "Jobs", "Jobs", layouts.jobs.layout, ()),
+        ("decisions", "/decisions", "Decisions", "Decisions", layouts.decisions.layout, ()),
     )
-    dash.register_page(
-        "explorer",
-        path="/explorer",
-        name="Explorer",
-        title=f"Outlier Explorer · {TITLE}",
-        order=1,
-        layout=_page(layouts.explorer.layout, services, allowed=("run",)),
-    )
-    dash.register_page(
-        "jobs",
-        path="/jobs",
-        name="Jobs",
-        title=f"Jobs · {TITLE}",
-        order=2,
-        layout=_page(layouts.jobs.layout, services, allowed=()),
-    )
-    dash.register_page(
-        "decisions",
-        path="/decisions",
-        name="Decisions",
-        title=f"Decisions · {TITLE}",
-        order=3,
-        layout=_page(layouts.decisions.layout, services, allowed=()),
-    )
+    for order, (module, path, name, title, build, allowed) in enumerate(pages):
+        dash.register_page(
+            module,
+            path=path,
+            name=name,
+            title=f"{title} · {TITLE}",
+            order=order,
+            layout=_page(build, services, allowed=allowed),
+        )
 
 
 def _install_auth(app: Dash, settings: Settings, services: Services) -> None:
