@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import time
 from dataclasses import replace
 from datetime import date
@@ -192,6 +194,22 @@ def test_cancel_stops_a_running_job_and_leaves_no_run(demo_settings: Settings) -
     store = RunStore(demo_settings.runs_dir)
     assert len(store.list_runs()) == 1
     assert not list(demo_settings.runs_dir.glob(".staging-*"))
+
+
+def test_a_terminate_signal_mid_fit_ends_the_job_as_cancelled(demo_settings: Settings) -> None:
+    """A Celery revoke terminates the job's process with SIGTERM, often in the middle of a model
+    fit: the job must read as cancelled (not failed with whatever the fit raised) and publish
+    nothing."""
+    book = JobBook(demo_settings.jobs_dir)
+    job_id = _queue(demo_settings, {"period": "24m"})
+    child = _run_in_child(demo_settings, job_id)
+    _wait_for_stage(book, job_id, "fitting fold")
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGTERM)
+    child.join(timeout=30)
+    record = book.get(job_id)
+    assert record is not None and record.status == "cancelled", record
+    assert len(RunStore(demo_settings.runs_dir).list_runs()) == 1
 
 
 def test_two_jobs_for_one_scope_share_one_computation(demo_settings: Settings) -> None:

@@ -16,6 +16,7 @@ import _thread
 import logging
 import math
 import os
+import signal
 import socket
 import threading
 import time
@@ -91,6 +92,7 @@ def run_job(
         _lower_priority()
     watch = _Watch(book, job_id, report, time_limit=settings.job_time_limit, disposable=disposable)
     watch.start()
+    restore_sigterm = _stop_on_sigterm(watch) if disposable else None
     try:
         outcome = _run(settings, record, book, watch)
         watch.hold()
@@ -120,10 +122,35 @@ def run_job(
             final = book.finish(job_id, FAILED, error=_reason(err))
     finally:
         watch.stop()
+        if restore_sigterm is not None:
+            restore_sigterm()
     result = snapshot(final or record)
     if report is not None:
         report(result)
     return result
+
+
+def _stop_on_sigterm(watch: _Watch) -> Callable[[], None] | None:
+    """Makes SIGTERM (how a Celery revoke terminates the child running a job) a cancel.
+
+    The stop is recorded before the exception is raised, because an exception raised inside a
+    model fit can come out as some other error; either way the job then ends as cancelled rather
+    than as failed. Returns the function that puts the previous handler back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        if watch.stop_reason is None:
+            watch.stop_reason = "cancelled by the analyst"
+        raise Cancelled(watch.stop_reason)
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def _lower_priority() -> None:
