@@ -36,7 +36,7 @@ from dashboard.filters.events import views_of  # noqa: E402
 from dashboard.ids import Explorer  # noqa: E402
 from dashboard.query.explorer import segment_categories  # noqa: E402
 from dashboard.runs import Run, RunStore  # noqa: E402
-from tests.callback_requests import callback_payload, find_callback  # noqa: E402
+from testkit.callback_requests import callback_payload, find_callback  # noqa: E402
 
 SEGMENTS = '{"column":["ALL"],"type":"explorer-segment"}'
 CHIPS = '{"key":["ALL"],"type":"explorer-chip"}'
@@ -45,7 +45,7 @@ CHIPS = '{"key":["ALL"],"type":"explorer-chip"}'
 def prepare_data(data_dir: Path, items: int, synthetic: bool) -> Run:
     env = {**os.environ, "PRICESCOPE_DATA_DIR": str(data_dir)}
     if synthetic:
-        from dashboard.query.explorer_synthetic import synthetic_run
+        from testkit.synthetic_run import synthetic_run
 
         run = synthetic_run(items, seed=5)
         store = RunStore(data_dir / "runs")

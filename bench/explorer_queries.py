@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard.filters import FilterState, parse_filter_state, to_url_hash
 from dashboard.query import explorer
-from dashboard.query.explorer_synthetic import synthetic_run
 from dashboard.runs import Run
+from testkit.synthetic_run import synthetic_run
 
 T = TypeVar("T")
 

@@ -40,8 +40,8 @@ from dashboard.demo import demo_exists, generate_demo
 from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
 from dashboard.jobs.records import JobRecord
 from dashboard.query import explorer
-from dashboard.query.explorer_synthetic import synthetic_run
 from dashboard.runs import Run
+from testkit.synthetic_run import synthetic_run
 
 POLL_S = 0.05
 

@@ -23,7 +23,7 @@ def register(app: Dash, services: Services) -> None:
     )
     def export(csv_clicks: object, xlsx_clicks: object) -> Any:
         kind = EXPORT_TYPES.get(ctx.triggered_id)
-        if kind is None or services.reviewing is None:
+        if kind is None:
             return no_update
         run = services.runs.load_current()
         frame = decisions_frame(services.reviewing.decisions.decisions().values(), run)

@@ -86,8 +86,6 @@ def save(
     """Checks the role, validates, saves; returns the feedback and the new decisions version
     (``no_update`` when nothing was written)."""
     reviewing = services.reviewing
-    if reviewing is None:
-        return feedback(0, [], "Reviews are not available on this server."), no_update
     try:
         identity = require_role(services.settings.sign_in_required, Role.ANALYST)
     except RoleRefusedError as refusal:
@@ -137,7 +135,7 @@ def _register_item_panel(app: Dash, services: Services) -> None:
     )
     def show_review(item: object, _version: object, run_id: object) -> tuple[Any, Any]:
         reviewing = services.reviewing
-        if reviewing is None or not isinstance(item, str):
+        if not isinstance(item, str):
             return None, None
         try:
             run = _run(services, run_id)

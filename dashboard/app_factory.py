@@ -107,10 +107,6 @@ def _register_pages(services: Services) -> None:
 def _install_auth(app: Dash, settings: Settings, services: Services) -> None:
     """Sign-in, the guard on every route and the security headers (see dashboard.auth.web)."""
     reviewing = services.reviewing
-    if reviewing is None:
-        if settings.sign_in_required:
-            raise InputError("Sign-in is required here but the app has no user database.")
-        return
     install_auth(
         app.server,
         AuthConfig(

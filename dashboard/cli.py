@@ -27,6 +27,7 @@ from dashboard.cli_summary import render_summary
 from dashboard.cli_users import add_users_commands
 from dashboard.errors import InputError
 from dashboard.progress import Cancelled, ConsoleProgress, ProgressHook, no_progress
+from dashboard.scoring.items import SCORE_COLUMNS
 from dashboard.tables import (
     check_output_path,
     read_table,
@@ -45,17 +46,8 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
-#: The columns of ``score``'s output after the id (or ``row``) column, in this order.
-OUTPUT_COLUMNS = (
-    "actual",
-    "fair_price",
-    "lower",
-    "upper",
-    "score",
-    "direction",
-    "flagged",
-    "at_stake",
-)
+#: The columns of ``score``'s output after the id (or ``row``) column: what scoring says per item.
+OUTPUT_COLUMNS = SCORE_COLUMNS
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -39,6 +39,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import StaticPool
 
 from dashboard.errors import InputError
 
@@ -202,14 +203,19 @@ def open_database(url: str) -> Database:
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # The driver's own transaction handling is off so the "begin" hook below decides how
+        # each transaction starts.
+        connect_args: dict[str, Any] = {"isolation_level": None, "timeout": _BUSY_TIMEOUT_MS / 1000}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            # The driver's own transaction handling is off so the "begin" hook below decides how
-            # each transaction starts.
-            connect_args={"isolation_level": None, "timeout": _BUSY_TIMEOUT_MS / 1000},
-        )
+            engine = create_engine(url, connect_args=connect_args)
+        else:
+            # An in-memory database lives and dies with its connection: every thread shares one.
+            engine = create_engine(
+                url,
+                connect_args={**connect_args, "check_same_thread": False},
+                poolclass=StaticPool,
+            )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine

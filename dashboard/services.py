@@ -41,12 +41,11 @@ def result_cache(settings: Settings) -> Cache:
 class Services:
     settings: Settings
     runs: RunStore
+    # Users, review decisions and flag history (the SQL database).
+    reviewing: Reviewing
     results: Cache | None = None
     explorer_indexes: ExplorerIndexes = field(default_factory=ExplorerIndexes)
     similarity: SimilarityIndexes = field(default_factory=SimilarityIndexes)
-    # Users, review decisions and flag history (the SQL database); None only in tests of pages
-    # that do not need them.
-    reviewing: Reviewing | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -42,8 +42,6 @@ _WIDTHS = {"item_id": 190, "decision": 150, "reason": 220, "note": 200, "decided
 
 def layout(services: Services) -> Component:
     reviewing = services.reviewing
-    if reviewing is None:
-        return notice(Decisions.EMPTY, "Decisions are not available", "No database.", "warning")
     run = services.runs.load_current()
     frame = decisions_frame(reviewing.decisions.decisions().values(), run)
     summary = summarise(frame, run)

@@ -22,8 +22,8 @@ from dashboard.config import Settings
 from dashboard.errors import InputError
 from dashboard.ids import Explorer, Reviews
 from dashboard.runs import RunStore
-from dashboard.services import Services
-from tests.callback_requests import callback_payload, find_callback, id_key
+from testkit.callback_requests import callback_payload, find_callback, id_key
+from testkit.services import in_memory_services
 
 SECRET = "s" * 48
 PASSWORDS = {"vera": "viewer-password-1", "ann": "analyst-password-1", "ada": "admin-password-1"}
@@ -49,8 +49,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory, demo_root: Path) -> Iterat
     data = tmp_path_factory.mktemp("secured") / "data"
     shutil.copytree(demo_root, data)
     settings = Settings(data_dir=data, env="production", secret_key=SECRET)
-    services = Services.from_settings(settings)
-    assert services.reviewing is not None
+    services = in_memory_services(settings)
     for name, role in ROLES.items():
         services.reviewing.users.add(name, PASSWORDS[name], role)
     app = create_app(settings, services)

@@ -47,7 +47,6 @@ def test_analyst_reviews_three_items_and_a_viewer_sees_them_read_only(
         demo_seed=demo_settings.demo_seed,
     )
     services = Services.from_settings(settings)
-    assert services.reviewing is not None
     for name, (role, password) in USERS.items():
         services.reviewing.users.add(name, password, role)
     # Not navigating: the first page a stranger gets is the login page, not the app.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = ["app.py", "dashboard", "callbacks", "layouts", "bench", "tests"]
+CODE = ["app.py", "dashboard", "callbacks", "layouts", "bench", "testkit", "tests"]
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:
@@ -28,6 +29,46 @@ def test_ruff_format_is_clean() -> None:
 
 def test_mypy_is_clean() -> None:
     result = run(
-        sys.executable, "-m", "mypy", "app.py", "dashboard", "callbacks", "layouts", "bench"
+        sys.executable,
+        "-m",
+        "mypy",
+        "app.py",
+        "dashboard",
+        "callbacks",
+        "layouts",
+        "bench",
+        "testkit",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def imported_packages(folder: str) -> dict[str, set[str]]:
+    """The top-level package of every import in each module under ``folder`` (path → packages)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def test_benchmarks_and_the_app_do_not_import_the_tests() -> None:
+    # The shared builders live in testkit/; the app itself needs neither tests nor testkit.
+    offenders = {
+        module: sorted(names & {"tests"})
+        for folder in ("bench", "testkit")
+        for module, names in imported_packages(folder).items()
+        if "tests" in names
+    }
+    offenders |= {
+        module: sorted(names & {"tests", "testkit"})
+        for folder in ("dashboard", "callbacks", "layouts")
+        for module, names in imported_packages(folder).items()
+        if names & {"tests", "testkit"}
+    }
+    assert offenders == {}

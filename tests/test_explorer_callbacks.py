@@ -20,7 +20,7 @@ from dashboard.filters import from_url_hash
 from dashboard.ids import Explorer
 from dashboard.query import explorer as q
 from dashboard.runs import Run, RunStore
-from tests.callback_requests import callback_payload, find_callback, id_key
+from testkit.callback_requests import callback_payload, find_callback, id_key
 
 ALL_SEGMENTS = '{"column":["ALL"],"type":"explorer-segment"}'
 ALL_CHIPS = '{"key":["ALL"],"type":"explorer-chip"}'

@@ -17,7 +17,7 @@ from dashboard.errors import InputError
 from dashboard.export import FORMULA_START, to_csv_bytes, to_excel_bytes
 from dashboard.filters import FilterState
 from dashboard.query.explorer import export_rows
-from dashboard.query.explorer_synthetic import synthetic_run
+from testkit.synthetic_run import synthetic_run
 
 
 def hostile_frame() -> pd.DataFrame:

@@ -32,7 +32,7 @@ from dashboard.filters import (
     to_url_hash,
 )
 from dashboard.query.explorer import segment_categories
-from dashboard.query.explorer_synthetic import synthetic_run
+from testkit.synthetic_run import synthetic_run
 
 RUN = synthetic_run(1_500, seed=3)
 INFO = RUN.info

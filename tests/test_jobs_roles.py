@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
 from dashboard.runs import RunStore
-from tests.callback_requests import callback_payload, find_callback, id_key
+from testkit.callback_requests import callback_payload, find_callback, id_key
 from tests.test_auth import secured, sign_in  # noqa: F401  (the production app fixture)
 
 

@@ -20,6 +20,7 @@ from dashboard.query.overview import (
     top_flagged,
 )
 from dashboard.runs import Run, RunStore
+from testkit.services import in_memory_services
 
 
 @pytest.fixture(scope="module")
@@ -138,10 +139,9 @@ def test_crafted_segment_requests_get_a_message_not_an_error(
 
 
 def test_overview_page_renders_the_run(client: FlaskClient, demo_settings: Settings) -> None:
-    from dashboard.services import Services
     from layouts.overview import layout
 
-    page = json.dumps(layout(Services.from_settings(demo_settings)).to_plotly_json(), default=str)
+    page = json.dumps(layout(in_memory_services(demo_settings)).to_plotly_json(), default=str)
     for component in (
         Overview.KPI_ITEMS,
         Overview.SEGMENT_CHART,
@@ -153,14 +153,13 @@ def test_overview_page_renders_the_run(client: FlaskClient, demo_settings: Setti
 
 
 def test_overview_without_a_run_says_how_to_make_one(tmp_path: Path) -> None:
-    from dashboard.services import Services
     from layouts.overview import layout
 
     empty = Settings(data_dir=tmp_path, auto_demo=False)
-    page = json.dumps(layout(Services.from_settings(empty)).to_plotly_json(), default=str)
+    page = json.dumps(layout(in_memory_services(empty)).to_plotly_json(), default=str)
     assert "No scoring run yet" in page
     assert "python -m dashboard bootstrap" in page
     hostile = json.dumps(
-        layout(Services.from_settings(empty), run="../x").to_plotly_json(), default=str
+        layout(in_memory_services(empty), run="../x").to_plotly_json(), default=str
     )
     assert "is not a run id" in hostile

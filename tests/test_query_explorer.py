@@ -22,9 +22,9 @@ from dashboard.filters import (
 )
 from dashboard.query import explorer
 from dashboard.query.explorer import ExplorerIndexes
-from dashboard.query.explorer_synthetic import synthetic_run
 from dashboard.query.memo import memoised
 from dashboard.runs import Run
+from testkit.synthetic_run import synthetic_run
 
 RUN = synthetic_run(3_000, seed=7)
 CATEGORIES = explorer.segment_categories(RUN)

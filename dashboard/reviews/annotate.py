@@ -15,11 +15,9 @@ MARK_FIELD = "flag_history"
 
 
 def annotate_rows(
-    rows: Sequence[dict[str, Any]], run: Run, reviewing: Reviewing | None
+    rows: Sequence[dict[str, Any]], run: Run, reviewing: Reviewing
 ) -> list[dict[str, Any]]:
     """``rows`` with the decision label (``""`` if none), its version (0 if none) and the mark."""
-    if reviewing is None:
-        return list(rows)
     ids = [str(row.get("item_id")) for row in rows]
     current = reviewing.decisions.decisions(ids)
     marks = reviewing.flags.marks(run)

@@ -2,7 +2,7 @@
 
 from dashboard.scoring.config import DEFAULT_FLAG_THRESHOLD, ScoringConfig
 from dashboard.scoring.intervals import DEFAULT_INTERVAL_METHOD, INTERVAL_METHODS
-from dashboard.scoring.items import ITEM_COLUMNS
+from dashboard.scoring.items import ITEM_COLUMNS, SCORE_COLUMNS
 from dashboard.scoring.model import DEFAULT_MODEL, MODEL_CANDIDATES
 from dashboard.scoring.score import FoldModels, ScoringResult, score_table
 
@@ -13,6 +13,7 @@ __all__ = [
     "INTERVAL_METHODS",
     "ITEM_COLUMNS",
     "MODEL_CANDIDATES",
+    "SCORE_COLUMNS",
     "FoldModels",
     "ScoringConfig",
     "ScoringResult",

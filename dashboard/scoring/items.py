@@ -7,8 +7,8 @@ import pandas as pd
 
 from dashboard.scoring.intervals import LogInterval
 
-ITEM_COLUMNS = (
-    "item_id",
+#: What scoring says about each item, in this order (the id comes first in ``ITEM_COLUMNS``).
+SCORE_COLUMNS = (
     "actual",
     "fair_price",
     "lower",
@@ -18,6 +18,7 @@ ITEM_COLUMNS = (
     "flagged",
     "at_stake",
 )
+ITEM_COLUMNS = ("item_id", *SCORE_COLUMNS)
 #: The narrowest interval width used in a score (log scale), so an exact model cannot divide by 0.
 MIN_LOG_WIDTH = 1e-6
 
