@@ -15,3 +15,5 @@ def configure_logging(level: str | None = None) -> None:
     )
     # Werkzeug logs every request at INFO; an analyst's console needs only problems.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Alembic describes its set-up on every start; dashboard.db.upgrade logs what it applies.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,39 +1,189 @@
-"""The database: schema created and migrated on an empty database, SQLite in WAL mode, and the
-PostgreSQL path against a real server this module starts (Debian's ``postgresql``)."""
+"""The database: the schema made and upgraded through Alembic on SQLite (WAL mode) and on a real
+PostgreSQL server this module starts (Debian's ``postgresql``); a database from the hand-rolled
+migrations adopted with its data; several processes starting at once; the in-memory test store."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pwd
+import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, insert, inspect, text
 
-from dashboard.db import MIGRATIONS, open_database, schema_migrations
+from dashboard.auth.users import UserStore
+from dashboard.db import Database, head_revision, metadata, open_database, upgrade_schema
+from dashboard.db.upgrade import LEGACY_VERSION_TABLE, alembic_config
 from dashboard.errors import InputError
+from dashboard.reviews.model import parse_decision
 from dashboard.reviews.store import ReviewStore
 from tests.test_reviews import check_race, run_race
 
-TABLES = {"schema_migrations", "users", "decisions", "decision_history", "login_attempts"}
+TABLES = {"alembic_version", "users", "decisions", "decision_history", "login_attempts"}
+DATA_TABLES = ("users", "decisions", "decision_history", "login_attempts")
+LEGACY_V1 = Path(__file__).parent / "data" / "reviews_schema_v1.sql"
+ACCEPT = parse_decision("accepted", "price_correct", "checked with the buyer")
+
+
+def revisions(database: Database) -> list[str]:
+    with database.read() as connection:
+        return list(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+
+def legacy_sqlite(path: Path, sql: str | None = None) -> str:
+    """A SQLite file holding the hand-rolled version-1 database with its data; its URL."""
+    with sqlite3.connect(path) as connection:
+        connection.executescript(sql if sql is not None else LEGACY_V1.read_text())
+    connection.close()
+    return f"sqlite:///{path}"
+
+
+def all_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as connection:
+        rows = {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in DATA_TABLES
+        }
+    connection.close()
+    return rows
+
+
+def schema_statements(path: Path) -> set[str]:
+    """The CREATE statements of the data tables and their indexes, whitespace normalised."""
+    with sqlite3.connect(path) as connection:
+        found = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN (?, ?, ?, ?)",
+            DATA_TABLES,
+        ).fetchall()
+    connection.close()
+    return {re.sub(r"\s+", " ", sql).strip() for (sql,) in found}
 
 
 def test_an_empty_sqlite_database_gets_the_whole_schema_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "fresh.db"
     database = open_database(f"sqlite:///{path}")
     assert path.is_file()
-    assert set(inspect(database.engine).get_table_names()) >= TABLES
+    assert set(inspect(database.engine).get_table_names()) == TABLES
     with database.read() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        versions = list(connection.scalars(select(schema_migrations.c.version)))
-    assert versions == [m[0] for m in MIGRATIONS]
+    assert revisions(database) == [head_revision()]
     # Opening again (a second process, a restart) applies nothing twice.
-    assert open_database(f"sqlite:///{path}").migrate() == MIGRATIONS[-1][0]
+    again = open_database(f"sqlite:///{path}")
+    assert upgrade_schema(again) == head_revision()
+    assert revisions(again) == [head_revision()]
+
+
+def test_the_first_revision_is_the_hand_rolled_version_1_schema(tmp_path: Path) -> None:
+    legacy = tmp_path / "legacy.db"
+    legacy_sqlite(legacy)
+    database = Database(f"sqlite:///{tmp_path / 'alembic.db'}")
+    with database.write() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+    made = schema_statements(tmp_path / "alembic.db")
+    assert len(made) == 7  # four tables, three indexes
+    assert made == schema_statements(legacy)
+
+
+def test_the_tables_the_stores_use_are_the_newest_revision(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'head.db'}")
+    with database.read() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_a_version_1_database_with_data_is_adopted_and_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "pricescope.db"
+    url = legacy_sqlite(path)
+    before = all_rows(path)
+    assert len(before["users"]) == 2 and len(before["decision_history"]) == 3
+
+    database = open_database(url)
+
+    assert all_rows(path) == before
+    assert set(inspect(database.engine).get_table_names()) == TABLES  # schema_migrations gone
+    assert revisions(database) == [head_revision()]
+    users = UserStore(database)
+    assert users.authenticate("ana", "ana-password-123") is not None
+    vic = users.by_name("vic")
+    assert vic is not None and not vic.active
+    store = ReviewStore(database)
+    repriced = store.decision("SKU-0000001")
+    assert repriced is not None
+    assert (repriced.version, repriced.action, repriced.new_price) == (2, "reprice", 95.5)
+    assert (repriced.actual, repriced.fair_price, repriced.at_stake) == (80.0, 100.0, 400.0)
+    assert [h.version for h in store.history("SKU-0000001")] == [2, 1]
+    # And it goes on working: a new decision builds on the old versions.
+    saved = store.save({"SKU-0000002": 1}, ACCEPT, user="ana", run_id="r2")
+    assert [d.version for d in saved.saved] == [2]
+    assert store.version() == 4
+
+
+def test_a_database_from_an_unknown_hand_rolled_version_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "newer.db"
+    url = legacy_sqlite(
+        path, LEGACY_V1.read_text() + "INSERT INTO schema_migrations VALUES (2, '2027-01-01');\n"
+    )
+    before = all_rows(path)
+    with pytest.raises(InputError, match="schema version 2"):
+        open_database(url)
+    with sqlite3.connect(path) as connection:
+        names = {n for (n,) in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert "schema_migrations" in names and "alembic_version" not in names
+    assert all_rows(path) == before
+
+
+def _open_at_once(url: str, barrier: Any, results: Any) -> None:
+    barrier.wait(timeout=60)
+    results.put(upgrade_schema(open_database(url)))
+
+
+@pytest.mark.parametrize("start", ["empty", "version 1 with data"])
+def test_several_processes_starting_at_once_share_one_schema(tmp_path: Path, start: str) -> None:
+    path = tmp_path / "shared.db"
+    url = legacy_sqlite(path) if start != "empty" else f"sqlite:///{path}"
+    before = all_rows(path) if start != "empty" else None
+    workers = 4
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(workers), context.Queue()
+    processes = [
+        context.Process(target=_open_at_once, args=(url, barrier, results)) for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    assert [results.get(timeout=5) for _ in range(workers)] == [head_revision()] * workers
+    database = Database(url)
+    assert set(inspect(database.engine).get_table_names()) == TABLES
+    assert revisions(database) == [head_revision()]
+    if before is not None:
+        assert all_rows(path) == before
+
+
+def test_the_in_memory_store_is_one_database_per_open(tmp_path: Path) -> None:
+    first, second = open_database("sqlite://"), open_database("sqlite://")
+    UserStore(first).add("ana", "ana-password-123", "analyst")
+    # Every connection of one engine sees the same data; another open starts empty.
+    assert UserStore(first).authenticate("ana", "ana-password-123") is not None
+    assert UserStore(first).count() == 1
+    assert UserStore(second).count() == 0
+    assert revisions(second) == [head_revision()]
 
 
 def test_an_unusable_database_url_is_a_clear_error(tmp_path: Path) -> None:
@@ -108,10 +258,34 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def test_postgresql_adopts_a_version_1_database_with_its_data(postgres_url: str) -> None:
+    # The hand-rolled version 1 made exactly revision 0001 (checked on SQLite above) and recorded
+    # itself in schema_migrations.
+    legacy = Database(postgres_url)
+    with legacy.write() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(text("DROP TABLE alembic_version"))
+        LEGACY_VERSION_TABLE.create(connection)
+        connection.execute(insert(LEGACY_VERSION_TABLE).values(version=1, applied_at=func.now()))
+    UserStore(legacy).add("ana", "ana-password-123", "analyst")
+    ReviewStore(legacy).save({"SKU-1": 0, "SKU-2": 0}, ACCEPT, user="ana", run_id="r1")
+    legacy.dispose()
+
+    database = open_database(postgres_url)
+    assert set(inspect(database.engine).get_table_names()) == TABLES
+    assert revisions(database) == [head_revision()]
+    assert UserStore(database).authenticate("ana", "ana-password-123") is not None
+    assert set(ReviewStore(database).decisions()) == {"SKU-1", "SKU-2"}
+    with database.read() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    database.dispose()
+
+
 def test_postgresql_schema_decisions_and_concurrent_writers(postgres_url: str) -> None:
     database = open_database(postgres_url)
     assert set(inspect(database.engine).get_table_names()) >= TABLES
-    assert open_database(postgres_url).migrate() == MIGRATIONS[-1][0]  # idempotent
+    assert upgrade_schema(open_database(postgres_url)) == head_revision()  # idempotent
+    assert revisions(database) == [head_revision()]
     store = ReviewStore(database)
     run_race(postgres_url)
     check_race(store)

@@ -1,0 +1,89 @@
+"""The schema the stores read and write: users, review decisions and their history, login attempts.
+
+These declarations describe the database as the newest migration leaves it. A change here needs a
+new Alembic revision in ``dashboard/db/migrations/versions`` (never an edit of an old one);
+``tests/test_db.py`` fails while the two disagree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The current decision per item id: decisions carry across runs because the key is the item, not
+# the run. ``version`` counts the item's changes; a save must name the version it started from.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("item_id", String(200), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("new_price", Float, nullable=True),
+    Column("reason_code", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("run_id", String(64), nullable=False),
+    Column("decided_by", String(64), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    # What the item looked like when decided, so the Decisions page can total money at stake and
+    # repricing effects without loading old runs.
+    Column("actual", Float, nullable=True),
+    Column("fair_price", Float, nullable=True),
+    Column("at_stake", Float, nullable=True),
+    Column("volume", Float, nullable=True),
+    Column("direction", String(8), nullable=True),
+)
+
+# Every change, append-only: the audit history. Its id also serves as the decisions' version as a
+# whole (the largest id changes whenever any decision does), which keys the Explorer's caches.
+decision_history = Table(
+    "decision_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("new_price", Float, nullable=True),
+    Column("reason_code", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("decided_by", String(64), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("previous_action", String(16), nullable=True),
+    Index("ix_decision_history_item", "item_id", "version", unique=True),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(64), nullable=False),
+    Column("remote_addr", String(64), nullable=False),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_login_attempts_user", "user_name", "attempted_at"),
+    Index("ix_login_attempts_addr", "remote_addr", "attempted_at"),
+)
