@@ -50,6 +50,8 @@ def alembic_config(connection: Connection | None = None, *, url: str | None = No
     transaction) or, for a developer's ``revision --autogenerate``, on a new engine for ``url``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # A module name may not start with a digit (and ruff says so): r0002_what_changes.py.
+    config.set_main_option("file_template", "r%%(rev)s_%%(slug)s")
     if url is not None:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if connection is not None:

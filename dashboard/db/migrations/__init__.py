@@ -8,5 +8,5 @@ against a database at the current head::
         command.revision(alembic_config(url='sqlite:///data/pricescope.db'), 'what changes', \\
         autogenerate=True, rev_id='0002')"
 
-Name the file ``rNNNN_what_changes.py`` and read what Alembic wrote before keeping it.
+Read what Alembic wrote (``versions/r0002_what_changes.py``) before keeping it.
 """
