@@ -167,7 +167,7 @@ def segment_columns(items: pd.DataFrame, candidates: tuple[str, ...]) -> tuple[s
 
 def compact(items: pd.DataFrame) -> pd.DataFrame:
     """The in-memory form: repeated strings as categoricals; money and scores stay float64."""
-    out = {}
+    out: dict[str, pd.Series] = {}
     for name in items.columns:
         column = items[name]
         if name == "item_id":

@@ -40,7 +40,7 @@ def synthetic_run(
     gap = np.where(actual < lower, lower - actual, np.where(actual > upper, actual - upper, 0.0))
     at_stake = np.where(flagged, gap * volume, 0.0)
     brands = [f"Brand {i:02d}" for i in range(n_brands)]
-    brand = pd.Categorical.from_codes(_skewed_codes(rng, n_items, n_brands), brands)
+    brand = pd.Categorical.from_codes(_skewed_codes(rng, n_items, n_brands), pd.Index(brands))
     season_codes = rng.integers(-1, 3, n_items)  # -1: missing for about a quarter of the items
     items = pd.DataFrame(
         {
@@ -55,7 +55,9 @@ def synthetic_run(
             "at_stake": at_stake,
             "volume": volume,
             "brand": brand,
-            "season": pd.Categorical.from_codes(season_codes, ["summer", "winter", "all-season"]),
+            "season": pd.Categorical.from_codes(
+                season_codes, pd.Index(["summer", "winter", "all-season"])
+            ),
             "rim": rng.choice(np.arange(14, 22), n_items),
             "run_flat": rng.random(n_items) < 0.15,
             "region": pd.Categorical(

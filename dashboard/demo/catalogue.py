@@ -170,22 +170,22 @@ def _catalogue_table(
     return pd.DataFrame(
         {
             "sku": pd.array(sku, dtype="str"),
-            "brand": pd.Categorical.from_codes(brand, brand_names),
-            "brand_tier": pd.Categorical.from_codes(lines.tier[line], list(TIERS)),
-            "product_line": pd.Categorical.from_codes(line, list(lines.name)),
+            "brand": pd.Categorical.from_codes(brand, pd.Index(brand_names)),
+            "brand_tier": pd.Categorical.from_codes(lines.tier[line], pd.Index(TIERS)),
+            "product_line": pd.Categorical.from_codes(line, pd.Index(lines.name)),
             "line_segment": pd.Categorical.from_codes(
-                lines.segment[line], [s.name for s in SEGMENTS]
+                lines.segment[line], pd.Index([s.name for s in SEGMENTS])
             ),
             "width": specs.width,
             "aspect": specs.aspect,
             "rim": specs.rim,
             "size": pd.Categorical(sizes, categories=sorted(set(sizes.tolist()), key=_size_order)),
-            "season": pd.Categorical.from_codes(lines.season[line], list(SEASONS)),
+            "season": pd.Categorical.from_codes(lines.season[line], pd.Index(SEASONS)),
             "load_index": specs.load_index,
-            "speed_rating": pd.Categorical.from_codes(specs.speed, list(SPEED_RATINGS)),
+            "speed_rating": pd.Categorical.from_codes(specs.speed, pd.Index(SPEED_RATINGS)),
             "run_flat": specs.run_flat.astype(bool),
             "vehicle_category": pd.Categorical.from_codes(
-                lines.shape.category[line], list(VEHICLE_CATEGORIES)
+                lines.shape.category[line], pd.Index(VEHICLE_CATEGORIES)
             ),
             "cost": cost,
             "list_price": list_price,

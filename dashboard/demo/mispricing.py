@@ -68,7 +68,7 @@ class Mispricings:
                     np.where(self.catalogue_level, "catalogue", "region"),
                     categories=["catalogue", "region"],
                 ),
-                "region": pd.Categorical.from_codes(self.region, region_names),
+                "region": pd.Categorical.from_codes(self.region, pd.Index(region_names)),
                 "cluster": pd.array(self.cluster, dtype="str"),
                 "direction": pd.Categorical(
                     np.where(self.factor < 1.0, "under", "over"), categories=["under", "over"]

@@ -130,12 +130,15 @@ def comparables(
     nearest = np.argpartition(distance, count)[:count] if count else np.array([], np.int64)
     nearest = nearest[np.argsort(distance[nearest], kind="stable")]
     items = run.items
+    actual, fair_price, score = (
+        items[name].to_numpy(dtype=np.float64) for name in ("actual", "fair_price", "score")
+    )
     return [
         Comparable(
             item_id=str(items["item_id"].iat[i]),
-            actual=float(items["actual"].iat[i]),
-            fair_price=float(items["fair_price"].iat[i]),
-            score=float(items["score"].iat[i]),
+            actual=float(actual[i]),
+            fair_price=float(fair_price[i]),
+            score=float(score[i]),
             direction=str(items["direction"].iat[i]),
             distance=float(distance[i]),
         )

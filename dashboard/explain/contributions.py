@@ -128,13 +128,13 @@ def _hybrid_rows(
         column = background[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
             codes = column.cat.codes.to_numpy()[reference_index]
-            item_code = item[name].cat.codes.iat[0]
+            item_code = item[name].cat.codes.to_numpy()[0]
             parts[name] = pd.Categorical.from_codes(
                 np.where(take_item, item_code, codes), categories=column.cat.categories
             )
         else:
             values = column.to_numpy(dtype=np.float64)[reference_index]
-            parts[name] = np.where(take_item, float(item[name].iat[0]), values)
+            parts[name] = np.where(take_item, item[name].to_numpy(dtype=np.float64)[0], values)
     return pd.DataFrame(parts)
 
 

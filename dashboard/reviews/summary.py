@@ -117,8 +117,8 @@ def summarise(frame: pd.DataFrame, run: Run | None) -> DecisionsSummary:
     by_action = {label: 0 for label in (ACTION_LABELS[a] for a in ACTIONS)}
     by_user: dict[str, int] = {}
     if not frame.empty:
-        by_action.update(frame["decision"].value_counts().to_dict())
-        by_user = frame["decided_by"].value_counts().to_dict()
+        by_action.update(_counts(frame["decision"]))
+        by_user = _counts(frame["decided_by"])
     flagged_now = at_stake_flagged = 0.0
     if run is not None:
         flags = run.items["flagged"].fillna(False).to_numpy(dtype=bool)
@@ -139,3 +139,8 @@ def summarise(frame: pd.DataFrame, run: Run | None) -> DecisionsSummary:
         if len(repricings)
         else 0.0,
     )
+
+
+def _counts(column: pd.Series) -> dict[str, int]:
+    """How often each value occurs, most frequent first."""
+    return {str(value): int(count) for value, count in column.value_counts().items()}

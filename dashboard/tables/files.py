@@ -241,6 +241,6 @@ def _write_format(table: pd.DataFrame, path: Path, fmt: TableFormat, *, gzipped:
     if fmt == "parquet":
         table.to_parquet(path, index=False)
         return
-    compression = "gzip" if gzipped else None
+    compression: Literal["gzip"] | None = "gzip" if gzipped else None
     sep = "\t" if fmt == "tsv" else ","
     table.to_csv(path, sep=sep, index=False, compression=compression)
