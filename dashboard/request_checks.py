@@ -2,14 +2,17 @@
 
 Any client can POST anything to ``/_dash-update-component``. Dash validates the *values* through our
 callbacks, but a body that is not even the shape Dash expects (not JSON, a list, ``output`` missing
-or not a string, ``inputs`` not a list) makes Dash itself fail with a 500. Such a request is refused
-here with a 400 and a sentence instead.
+or not a string, ``inputs`` not a list) makes Dash itself fail with a 500. So does a request naming
+the output of a *clientside* callback: Dash lists it among its callbacks, but has no server function
+to run. Such requests are refused here with a 400 and a sentence instead. Dash's own callbacks (the
+Pages router) are part of the surface too: the values they read are type-checked here, since their
+code is not ours to guard.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -19,10 +22,17 @@ logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
 MAX_CALLBACK_BYTES = 2_000_000
 
-
-# For a callback's output string: how many inputs and states it takes, or None if there is no such
-# callback.
+# For a callback's output string: how many inputs and states it takes, or None if no *server*
+# callback serves that output (there is no such callback, or it runs in the browser).
 CallbackShape = Callable[[str], tuple[int, int] | None]
+
+# Values read by Dash's own callbacks, which assume their type: Dash Pages calls
+# ``pathname.startswith`` and parses ``search`` as text. (component id, property) → what it must be.
+TEXT_OR_NULL = {
+    ("_pages_location", "pathname"): "The page address (pathname) must be text.",
+    ("_pages_location", "search"): "The page's query string (search) must be text.",
+    ("_pages_location", "hash"): "The page's hash must be text.",
+}
 
 
 def install_request_checks(server: Flask, shape_of: CallbackShape, prefix: str = "/") -> None:
@@ -33,7 +43,11 @@ def install_request_checks(server: Flask, shape_of: CallbackShape, prefix: str =
         if request.path != path or request.method != "POST":
             return None
         body = request.get_json(silent=True)
-        problem = envelope_problem(request.content_length, body) or arity_problem(body, shape_of)
+        problem = (
+            envelope_problem(request.content_length, body)
+            or arity_problem(body, shape_of)
+            or value_problem(body)
+        )
         if problem is None:
             return None
         logger.info("refused a callback request: %s", problem)
@@ -57,17 +71,35 @@ def envelope_problem(length: int | None, body: Any) -> str | None:
             entries = entry if isinstance(entry, list) else [entry]
             if not all(isinstance(e, dict) and "id" in e and "property" in e for e in entries):
                 return f"Each of the request's {key} must have an id and a property."
-    if "changedPropIds" in body and not isinstance(body["changedPropIds"], list):
-        return "The request's changedPropIds must be a list."
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "The request's changedPropIds must be a list of strings."
     return None
 
 
 def arity_problem(body: Any, shape_of: CallbackShape) -> str | None:
-    """The request must name a callback the app has, with as many inputs and states as it takes."""
+    """The request must name a server callback of the app, with as many inputs and states as it
+    takes."""
     shape = shape_of(body["output"])
     if shape is None:
-        return "The request names no callback of this app."
+        return "No server callback of this app serves that output."
     inputs, states = shape
     if len(body.get("inputs", [])) != inputs or len(body.get("state", [])) != states:
         return f"That callback takes {inputs} inputs and {states} states."
     return None
+
+
+def value_problem(body: Any) -> str | None:
+    """The values Dash's own callbacks read must be of the type they assume."""
+    for entry in _entries(body):
+        rule = TEXT_OR_NULL.get((str(entry["id"]), str(entry["property"])))
+        value = entry.get("value")
+        if rule is not None and value is not None and not isinstance(value, str):
+            return rule
+    return None
+
+
+def _entries(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for key in ("inputs", "state"):
+        for entry in body.get(key, []):
+            yield from entry if isinstance(entry, list) else [entry]
