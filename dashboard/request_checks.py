@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/_dash-update-component"
 MAX_CALLBACK_BYTES = 2_000_000
+# Pattern-matching wildcards that make one output (or input) a list of components.
+MANY_WILDCARDS = ('["ALL"]', '["ALLSMALLER"]')
 
 # For a callback's output string: how many inputs and states it takes, or None if no *server*
 # callback serves that output (there is no such callback, or it runs in the browser).
@@ -33,6 +35,7 @@ TEXT_OR_NULL = {
     ("_pages_location", "search"): "The page's query string (search) must be text.",
     ("_pages_location", "hash"): "The page's hash must be text.",
 }
+PAGE_ADDRESS = ("_pages_location", "pathname")
 
 
 def install_request_checks(server: Flask, shape_of: CallbackShape, prefix: str = "/") -> None:
@@ -46,7 +49,7 @@ def install_request_checks(server: Flask, shape_of: CallbackShape, prefix: str =
         problem = (
             envelope_problem(request.content_length, body)
             or arity_problem(body, shape_of)
-            or value_problem(body)
+            or value_problem(body, prefix)
         )
         if problem is None:
             return None
@@ -86,16 +89,38 @@ def arity_problem(body: Any, shape_of: CallbackShape) -> str | None:
     inputs, states = shape
     if len(body.get("inputs", [])) != inputs or len(body.get("state", [])) != states:
         return f"That callback takes {inputs} inputs and {states} states."
+    return outputs_problem(body["output"], body["outputs"])
+
+
+def outputs_problem(output: str, outputs: Any) -> str | None:
+    """``outputs`` must describe the outputs named in ``output``, as the browser sends them: one
+    entry (a list of entries for a pattern-matching ``ALL`` output) per output, in a list when the
+    callback has several."""
+    # Dash joins several outputs as "..a.prop...b.prop.."; one output is written as it is.
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    entries = outputs if output.startswith("..") else [outputs]
+    if not isinstance(entries, list) or len(entries) != len(parts):
+        return f"That callback has {len(parts)} outputs; the request must describe each once."
+    for part, entry in zip(parts, entries, strict=True):
+        many = any(w in part.rsplit(".", 1)[0] for w in MANY_WILDCARDS)
+        if not isinstance(entry, list if many else dict) or not all(
+            isinstance(e, dict) and "id" in e and "property" in e
+            for e in (entry if many else [entry])
+        ):
+            return "Each of the request's outputs must have an id and a property."
     return None
 
 
-def value_problem(body: Any) -> str | None:
-    """The values Dash's own callbacks read must be of the type they assume."""
+def value_problem(body: Any, prefix: str = "/") -> str | None:
+    """The values Dash's own callbacks read must be of the type they assume; the page address
+    must be under the app's path prefix, as Dash Pages requires (else it raises)."""
     for entry in _entries(body):
-        rule = TEXT_OR_NULL.get((str(entry["id"]), str(entry["property"])))
+        key = (str(entry["id"]), str(entry["property"]))
         value = entry.get("value")
-        if rule is not None and value is not None and not isinstance(value, str):
-            return rule
+        if key in TEXT_OR_NULL and value is not None and not isinstance(value, str):
+            return TEXT_OR_NULL[key]
+        if key == PAGE_ADDRESS and isinstance(value, str) and not value.startswith(prefix):
+            return f"The page address (pathname) must start with {prefix}."
     return None
 
 
