@@ -40,7 +40,7 @@ def install_loopback_guard(server: Flask) -> None:
         problem = loopback_problem(request.host, request.headers.keys())
         if problem is None:
             return None
-        logger.warning("refused a request without sign-in: %s", problem)
+        logger.info("refused a request without sign-in: %s", problem)
         return Response(REFUSAL, status=403, mimetype="text/plain")
 
 
