@@ -88,10 +88,10 @@ def _register_queue(app: Dash, services: Services) -> None:
             "customer_segments": segments,
             "channels": channels,
         }
-        if isinstance(ctx.triggered_id, dict):
-            previous = book.get(check_job_id(ctx.triggered_id.get("job")))
-            raw = previous.scope if previous else raw
         try:
+            if isinstance(ctx.triggered_id, dict):  # a crafted Rerun may name any "job"
+                previous = book.get(check_job_id(ctx.triggered_id.get("job")))
+                raw = previous.scope if previous else raw
             return {"job_id": queue_job(services, book, raw, analyst)}, None
         except InputError as error:
             return no_update, str(error)

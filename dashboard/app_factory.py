@@ -22,6 +22,7 @@ import layouts.jobs
 import layouts.login
 import layouts.overview
 from dashboard.auth import AuthConfig, install_auth
+from dashboard.auth.loopback import install_loopback_guard
 from dashboard.config import Settings
 from dashboard.errors import InputError
 from dashboard.jobs.managers import background_manager
@@ -106,6 +107,9 @@ def _register_pages(services: Services) -> None:
 
 def _install_auth(app: Dash, settings: Settings, services: Services) -> None:
     """Sign-in, the guard on every route and the security headers (see dashboard.auth.web)."""
+    if not settings.sign_in_required:
+        # Everyone is the local admin then: only the machine itself, asked directly, may be served.
+        install_loopback_guard(app.server)
     reviewing = services.reviewing
     install_auth(
         app.server,
@@ -139,8 +143,12 @@ def _page(
 
 def _callback_shape(app: Dash) -> Callable[[str], tuple[int, int] | None]:
     def shape_of(output: str) -> tuple[int, int] | None:
+        # Dash lists clientside callbacks in its callback map too, but only server callbacks have
+        # a function to run: a request for any other output would fail inside Dash with a 500.
         spec = app.callback_map.get(output)
-        return None if spec is None else (len(spec["inputs"]), len(spec["state"]))
+        if spec is None or "callback" not in spec:
+            return None
+        return len(spec["inputs"]), len(spec["state"])
 
     return shape_of
 

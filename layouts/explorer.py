@@ -27,7 +27,7 @@ from layouts.explorer_review import (
     review_stores,
     table_toolbar,
 )
-from layouts.widgets import GRAPH_CONFIG, chart_card, notice
+from layouts.widgets import GRAPH_CONFIG, chart_card, dom_id, notice
 
 # Chart interactions the analyst uses here: lasso and box select stay in the mode bar.
 SCATTER_CONFIG = {**GRAPH_CONFIG, "modeBarButtonsToRemove": ["autoScale2d"]}
@@ -76,7 +76,11 @@ def _filters(services: Services, run: Run) -> Component:
     segment_controls = [
         html.Div(
             [
-                dbc.Label(column, html_for=f"segment-{column}", className="filter-label"),
+                dbc.Label(
+                    column,
+                    html_for=dom_id({"type": Explorer.SEGMENT, "column": column}),
+                    className="filter-label",
+                ),
                 dcc.Dropdown(
                     id={"type": Explorer.SEGMENT, "column": column},
                     options=[{"label": value, "value": value} for value in values],

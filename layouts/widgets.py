@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -60,3 +62,15 @@ def notice(
     return dbc.Alert(
         [html.H5(heading, className="alert-heading"), html.Div(body)], id=component_id, color=color
     )
+
+
+def dom_id(component_id: str | Mapping[str, Any]) -> str:
+    """The id the element carries in the page, for a label's ``html_for``: Dash writes a
+    pattern-matching (dict) id as JSON with sorted keys and no spaces (its ``stringifyId``)."""
+    if isinstance(component_id, str):
+        return component_id
+    parts = (
+        f"{json.dumps(key, ensure_ascii=False)}:{json.dumps(component_id[key], ensure_ascii=False)}"
+        for key in sorted(component_id)
+    )
+    return "{" + ",".join(parts) + "}"
