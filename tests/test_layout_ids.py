@@ -32,7 +32,7 @@ from dashboard.jobs.records import DONE
 from dashboard.services import Services
 from layouts.login import login_page
 from layouts.shell import shell
-from tests.callback_requests import callback_payload, find_callback
+from testkit.callback_requests import callback_payload, find_callback
 
 WILDCARD_VALUES = (["ALL"], ["MATCH"], ["ALLSMALLER"])
 

@@ -16,7 +16,7 @@ from dashboard.app_factory import create_app
 from dashboard.auth.loopback import loopback_problem
 from dashboard.config import Settings
 from dashboard.ids import Explorer
-from tests.callback_requests import callback_payload, find_callback
+from testkit.callback_requests import callback_payload, find_callback
 
 ENDPOINTS = ("/", "/explorer", "/_dash-layout", "/_dash-dependencies", "/assets/pricescope.css")
 
