@@ -9,24 +9,28 @@ and could not say so itself) and the recent jobs of everyone.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.development.base_component import Component
 
-from dashboard.aggregation import data_end_date
-from dashboard.auth import Identity, Role, RoleRefusedError, require_role
+from dashboard.auth import Identity, RoleRefusedError, require_role
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
-from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
+from dashboard.jobs import JobBook
+from dashboard.jobs.lookup import page_job, page_job_active
+from dashboard.jobs.managers import CALLER_DATA
+from dashboard.jobs.queue import (
+    JOB_ROLE,
+    caller_from_forwarded,
+    queue_job,
+    scope_to_queue,
+    start_page_job,
+)
 from dashboard.jobs.records import check_job_id
-from dashboard.jobs.scopes import describe, resolve
 from dashboard.runs import check_run_id
 from dashboard.services import Services
-from layouts.jobs import jobs_table, outcome_alert, progress_parts, runs_table, scope_choices
-
-logger = logging.getLogger(__name__)
+from layouts.jobs import jobs_table, outcome_alert, progress_parts, runs_table
 
 PROGRESS_INTERVAL_MS = 500
 
@@ -72,27 +76,22 @@ def _register_queue(app: Dash, services: Services) -> None:
         channels: object,
         current: object,
     ) -> tuple[Any, Any]:
-        book = JobBook(services.settings.jobs_dir)
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, no_update  # a re-rendered button, not a click
         analyst = _analyst(services)
         if isinstance(analyst, str):
             return no_update, analyst
-        if _active_job(book, current):
+        book = JobBook(services.settings.jobs_dir)
+        if page_job_active(book, current):
             return no_update, "A job from this page is still running: wait for it or cancel it."
-        raw: object = {
-            "period": period,
-            "start": start,
-            "end": end,
-            "regions": regions,
-            "customer_segments": segments,
-            "channels": channels,
-        }
+        form = {"period": period, "start": start, "end": end, "regions": regions}
+        form |= {"customer_segments": segments, "channels": channels}
+        trigger = ctx.triggered_id
         try:
-            if isinstance(ctx.triggered_id, dict):  # a crafted Rerun may name any "job"
-                previous = book.get(check_job_id(ctx.triggered_id.get("job")))
-                raw = previous.scope if previous else raw
-            return {"job_id": queue_job(services, book, raw, analyst)}, None
+            raw = scope_to_queue(
+                book, form, trigger.get("job") if isinstance(trigger, dict) else None
+            )
+            return queue_job(services.settings, book, raw, analyst, services.scopes), None
         except InputError as error:
             return no_update, str(error)
 
@@ -100,28 +99,9 @@ def _register_queue(app: Dash, services: Services) -> None:
 def _analyst(services: Services) -> Identity | str:
     """The caller if they may run jobs (analysts and admins), else the sentence that refuses them."""
     try:
-        return require_role(services.settings.sign_in_required, Role.ANALYST)
+        return require_role(services.settings.sign_in_required, JOB_ROLE)
     except RoleRefusedError as refusal:
         return str(refusal)
-
-
-def queue_job(services: Services, book: JobBook, raw: object, started_by: Identity) -> str:
-    """Validates a scope and writes a queued job record for ``started_by``; returns the job id."""
-    source = TransactionSource.of(services.settings)
-    request = parse_scope(raw, choices=scope_choices(services))
-    scope = resolve(request, data_end_date(source.transactions))
-    record = book.create(request.to_json(), describe(request, scope), started_by.name)
-    logger.info("queued recompute job %s for %s", record.job_id, record.scope_label)
-    return record.job_id
-
-
-def _active_job(book: JobBook, request: object) -> bool:
-    job_id = request.get("job_id") if isinstance(request, dict) else None
-    try:
-        record = book.get(check_job_id(job_id)) if job_id else None
-    except InputError:
-        return False
-    return record is not None and book.settle(record).active
 
 
 def _register_job(app: Dash, services: Services) -> None:
@@ -144,18 +124,14 @@ def _register_job(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def run_recompute(set_progress: Any, request: object) -> dict[str, Any]:
-        job_id = request.get("job_id") if isinstance(request, dict) else None
-        try:
-            check_job_id(job_id)
-        except InputError as error:
-            return {"status": "failed", "error": str(error)}
-        # This runs in a process of its own (a subprocess or a Celery pool child): disposable.
-        return run_job(
-            services.settings,
-            str(job_id),
-            report=lambda s: set_progress(progress_parts(s)),
-            disposable=True,
-        )
+        # Any client can POST here with a job id from the jobs table: the job checks its caller
+        # (forwarded by Dash with the context) itself, in the process where it runs.
+        caller = caller_from_forwarded(ctx.custom_data.get(CALLER_DATA))
+
+        def report(snapshot: dict[str, Any]) -> None:
+            set_progress(progress_parts(snapshot))
+
+        return start_page_job(services.settings, request, caller, report=report)
 
 
 def _register_cancel(app: Dash, services: Services) -> None:
@@ -199,7 +175,7 @@ def _register_refresh(app: Dash, services: Services) -> None:
     ) -> tuple[Any, ...]:
         book = JobBook(services.settings.jobs_dir)
         records = book.recent()
-        mine = _own_record(book, request)
+        mine = page_job(book, request)
         runs = services.runs.list_runs()
         current = services.runs.current_id()
         now_signature = [current, *(r.run_id for r in runs)]
@@ -207,15 +183,6 @@ def _register_refresh(app: Dash, services: Services) -> None:
         if now_signature != signature:
             runs_view = runs_table(runs, current)
         return outcome_alert(mine), jobs_table(records), runs_view, now_signature
-
-
-def _own_record(book: JobBook, request: object) -> Any:
-    job_id = request.get("job_id") if isinstance(request, dict) else None
-    try:
-        record = book.get(check_job_id(job_id)) if job_id else None
-    except InputError:
-        return None
-    return book.settle(record) if record is not None else None
 
 
 def _register_make_current(app: Dash, services: Services) -> None:

@@ -107,7 +107,7 @@ class Jobs(StrEnum):
     RECOMPUTE = "jobs-recompute"
     CANCEL = "jobs-cancel"
     SCOPE_ERROR = "jobs-scope-error"
-    REQUEST = "jobs-request"  # store: {"job_id": …} of the job this page started last
+    REQUEST = "jobs-request"  # store: {"job_id", "ticket"} of the job this page queued last
     RESULT = "jobs-result"  # store: the final snapshot the background callback returned
     PROGRESS = "jobs-progress"
     STAGE = "jobs-stage"

@@ -8,6 +8,7 @@ from flask_caching import Cache
 
 from dashboard.config import Settings
 from dashboard.explain.comparables import SimilarityIndexes
+from dashboard.jobs.choices import ScopeCatalogue
 from dashboard.query.explorer import ExplorerIndexes
 from dashboard.reviews.service import Reviewing
 from dashboard.runs import RunStore
@@ -46,6 +47,7 @@ class Services:
     results: Cache | None = None
     explorer_indexes: ExplorerIndexes = field(default_factory=ExplorerIndexes)
     similarity: SimilarityIndexes = field(default_factory=SimilarityIndexes)
+    scopes: ScopeCatalogue = field(default_factory=ScopeCatalogue)  # the Jobs page's choices
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -14,10 +14,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.errors import InputError
 from dashboard.formatting import count
 from dashboard.ids import Jobs
-from dashboard.jobs import JobRecord, TransactionSource
+from dashboard.jobs import JobRecord
 from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED
 from dashboard.jobs.scopes import PERIOD_LABELS
 from dashboard.runs import RunInfo
@@ -70,7 +69,7 @@ def layout(services: Services) -> Component:
 
 
 def _scope_card(services: Services) -> Component:
-    choices = scope_choices(services)
+    choices = services.scopes.choices(services.settings)
     return dbc.Card(
         [
             dbc.CardHeader("Scope"),
@@ -159,23 +158,6 @@ def _progress_card() -> Component:
         ],
         className="h-100",
     )
-
-
-def scope_choices(services: Services) -> dict[str, tuple[str, ...]]:
-    """Regions, customer segments and channels in the transactions, cached per data version."""
-    try:
-        source = TransactionSource.of(services.settings)
-    except InputError:
-        return {}
-    key = f"jobs:scope-choices:{source.data_version}"
-    cache = services.results
-    cached = cache.get(key) if cache is not None else None
-    if isinstance(cached, dict):
-        return {k: tuple(v) for k, v in cached.items()}
-    choices = source.choices()
-    if cache is not None:
-        cache.set(key, {k: list(v) for k, v in choices.items()})
-    return choices
 
 
 def progress_parts(snapshot: dict[str, Any]) -> list[Any]:

@@ -27,7 +27,6 @@ from tests.callback_fuzz import FuzzRequest, baseline, requests_for
 
 SENTENCE = re.compile(r"[A-Z][^.!?]{3,}[.!?]")
 ENDPOINT = "/_dash-update-component"
-KNOWN_ELSEWHERE = "jobs/scopes.py:parse_scope"
 
 
 class InProcessJobs(DiskcacheManager):  # type: ignore[misc]
@@ -114,12 +113,9 @@ def test_no_hostile_request_to_any_declared_callback_gets_a_server_error(
             if problem:
                 failures.append(problem)
     assert sent > 20 * len(dependencies)
-    # parse_scope's crash on a list or an object (issue 12) is fixed on the Jobs scope branch;
-    # until that is merged it is the one failure allowed here, and only as an expected one.
-    others = [f for f in failures if KNOWN_ELSEWHERE not in f]
-    assert others == [], f"{len(others)} of {sent} requests failed:\n" + "\n".join(others[:40])
-    if failures:
-        pytest.xfail(f"{len(failures)} of {sent} requests hit {KNOWN_ELSEWHERE}")
+    assert failures == [], f"{len(failures)} of {sent} requests failed:\n" + "\n".join(
+        failures[:40]
+    )
 
 
 @pytest.fixture(scope="module")

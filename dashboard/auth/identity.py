@@ -28,6 +28,12 @@ class Identity:
     def can(self, needed: Role) -> bool:
         return allows(self.role, needed)
 
+    def refusal(self, needed: Role) -> str | None:
+        """The sentence that refuses this caller something that needs ``needed``; None if allowed."""
+        if self.can(needed):
+            return None
+        return f"This needs the {needed.value} role; {self.name} is a {self.role.value}."
+
 
 def current_identity(sign_in_required: bool) -> Identity | None:
     """The caller, or ``None`` when sign-in is required and nobody valid is signed in."""
@@ -45,8 +51,7 @@ def require_role(sign_in_required: bool, needed: Role) -> Identity:
     identity = current_identity(sign_in_required)
     if identity is None:
         raise RoleRefusedError("Sign in first.")
-    if not identity.can(needed):
-        raise RoleRefusedError(
-            f"This needs the {needed.value} role; {identity.name} is a {identity.role.value}."
-        )
+    refusal = identity.refusal(needed)
+    if refusal is not None:
+        raise RoleRefusedError(refusal)
     return identity

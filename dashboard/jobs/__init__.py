@@ -1,4 +1,5 @@
-"""Recompute jobs: scopes, the re-aggregate-and-score job, job records, and how jobs are run.
+"""Recompute jobs: scopes and their choices, the re-aggregate-and-score job, job records, queueing
+and who may start a queued job (``queue``), which job a page follows (``lookup``), how jobs are run.
 
 ``dashboard.jobs.managers`` (the Dash background-callback manager) and ``dashboard.jobs.worker``
 (the Celery worker's entry point) import dash and celery; nothing else here does.

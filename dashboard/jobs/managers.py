@@ -3,21 +3,41 @@
 With ``REDIS_URL`` set, jobs go to Celery workers (``dashboard.jobs.worker``) through Redis, so any
 number of web processes and machines share them. Otherwise each job runs in a subprocess of the web
 process, with one explicit private (0700) diskcache directory that every web worker shares.
+
+A job's process has no request to ask who started it, so every callback request carries its
+caller into the callback's context (``ctx.custom_data[CALLER_DATA]``); Dash hands that context to
+the background job with the arguments.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from celery import Celery
-from dash import CeleryManager, DiskcacheManager
+from dash import CeleryManager, DiskcacheManager, hooks
+from flask import current_app, has_request_context
 
+from dashboard.auth import current_identity
 from dashboard.config import Settings
+from dashboard.jobs.queue import forwarded_caller
 
 #: Seconds Celery allows beyond the job's own time limit (which the job enforces itself, with a
 #: clear reason) before it interrupts (soft) and then kills (hard) the task.
 SOFT_LIMIT_GRACE_S = 30
 HARD_LIMIT_GRACE_S = 60
+#: Where a callback's context holds the identity of the request's caller.
+CALLER_DATA = "pricescope_caller"
+
+
+@hooks.custom_data(CALLER_DATA)
+def _caller_of_request(_context: Any) -> dict[str, str] | None:
+    """The signed-in caller (the local admin when the app runs without sign-in), as plain JSON."""
+    if not has_request_context():
+        return None
+    # The login manager is installed exactly when the app requires sign-in.
+    sign_in_required = getattr(current_app, "login_manager", None) is not None
+    return forwarded_caller(current_identity(sign_in_required))
 
 
 def background_manager(settings: Settings) -> CeleryManager | DiskcacheManager:

@@ -60,6 +60,8 @@ class JobRecord:
     cancel_requested: bool = False
     shared_with: str | None = None
     worker: str | None = None
+    #: Handed only to the page that queued the job: starting it needs this (see ``jobs.queue``).
+    ticket: str | None = None
 
     @property
     def active(self) -> bool:
@@ -106,7 +108,11 @@ class JobBook:
 
     def create(self, scope: dict[str, Any], scope_label: str, started_by: str) -> JobRecord:
         record = JobRecord(
-            job_id=new_job_id(), scope=scope, scope_label=scope_label, started_by=started_by
+            job_id=new_job_id(),
+            scope=scope,
+            scope_label=scope_label,
+            started_by=started_by,
+            ticket=secrets.token_urlsafe(16),
         )
         with self._locked():
             self._write(record)

@@ -59,9 +59,10 @@ def parse_scope(raw: object, *, choices: Mapping[str, Sequence[str]]) -> ScopeRe
     if not isinstance(raw, Mapping):
         raise InputError("The scope must be an object with a period and optional filters.")
     period = raw.get("period") or "12m"
-    if period not in PERIOD_LABELS:
+    # Checked for a string before the lookup: a list or an object cannot be looked up (unhashable).
+    if not isinstance(period, str) or period not in PERIOD_LABELS:
         raise InputError(
-            f"The period must be one of {', '.join(PERIOD_LABELS)}, not {str(period)[:40]!r}."
+            f"The period must be one of {', '.join(PERIOD_LABELS)}, not {_shown(period)}."
         )
     start = end = None
     if period == "range":
@@ -82,16 +83,18 @@ def parse_scope(raw: object, *, choices: Mapping[str, Sequence[str]]) -> ScopeRe
 
 
 def _date(value: object, what: str) -> date:
-    if not isinstance(value, str) or not value:
+    if value is None or value == "":
         raise InputError(f"Choose a {what} for the date range.")
+    if not isinstance(value, str):
+        raise InputError(f"The {what} must be a date (YYYY-MM-DD), not {_shown(value)}.")
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise InputError(f"The {what} {value[:40]!r} is not a date (YYYY-MM-DD).") from None
+        raise InputError(f"The {what} {_shown(value)} is not a date (YYYY-MM-DD).") from None
 
 
 def _values(value: object, what: str, allowed: Sequence[str]) -> tuple[str, ...]:
-    if value is None or value == []:
+    if value is None or (isinstance(value, list | tuple) and not value):
         return ()
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise InputError(f"The {what} filter must be a list of names.")
@@ -99,9 +102,23 @@ def _values(value: object, what: str, allowed: Sequence[str]) -> tuple[str, ...]
         raise InputError(f"Choose at most {_MAX_VALUES} values for the {what} filter.")
     unknown = sorted(set(value) - set(allowed))
     if unknown:
-        raise InputError(f"Unknown {what} {unknown[0][:40]!r}; choose from the list.")
+        raise InputError(f"Unknown {what} {_shown(unknown[0])}; choose from the list.")
     # Sorted and de-duplicated: the same choice in another order is the same scope.
     return tuple(sorted(set(value)))
+
+
+def _shown(value: object) -> str:
+    """A value from outside as a sentence can quote it: short, and never a whole structure."""
+    if isinstance(value, str):
+        return repr(value[:40])
+    if isinstance(value, bool | float) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        # Python refuses to print an int of thousands of digits; JSON can carry one.
+        return repr(value) if value.bit_length() < 64 else "a very large number"
+    if isinstance(value, Mapping):
+        return "an object"
+    return "a list" if isinstance(value, list | tuple) else f"a {type(value).__name__}"
 
 
 def resolve(request: ScopeRequest, data_end: date) -> TransactionScope:
