@@ -26,7 +26,7 @@ from dashboard.figures.theme import empty_figure
 from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
 from dashboard.filters.events import ExplorerEvents, controls_of, views_of
 from dashboard.filters.fields import CONTROLS, VIEWS
-from dashboard.ids import Explorer
+from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
 from dashboard.query.explorer_decisions import decisions_version
 from dashboard.query.memo import memoised
@@ -207,14 +207,18 @@ def _register_charts(app: Dash, services: Services) -> None:
         Output(Explorer.HEATMAP, "figure"),
         Output(Explorer.BARS, "figure"),
         Input(Explorer.CHART_STATE, "data"),
+        # A saved review decision changes what a view filtered by decision shows.
+        Input(Reviews.VERSION, "data"),
         State(Explorer.RUN_ID, "data"),
     )
-    def draw_charts(charts: object, run_id: object) -> tuple[Any, ...]:
+    def draw_charts(charts: object, _decisions: object, run_id: object) -> tuple[Any, ...]:
         page = open_page(services, run_id)
         if page is None:
             blank = empty_figure("This run is no longer available")
             return None, blank, blank, blank, blank
         state = page.state(charts)
+        if ctx.triggered_id == Reviews.VERSION and not state.decisions:
+            return (no_update,) * 5  # nothing shown depends on the decisions
         summaries = page.memo(
             "charts", state, lambda: q.chart_summaries(page.run, state, indexes=page.indexes)
         )
