@@ -88,6 +88,19 @@ def test_a_filter_change_writes_the_url_and_the_chart_state(app_client: Any) -> 
     assert parsed.state.min_score == 0.5 and parsed.state.directions == ("under",)
 
 
+def test_the_maximum_score_input_bounds_the_score_and_is_checked_against_the_minimum(
+    app_client: Any,
+) -> None:
+    run = app_client[1]
+    changed = f"{Explorer.MAX_SCORE}.value"
+    response = reducer(app_client, run, changed, **{changed: 2})
+    assert response[str(Explorer.URL)]["hash"] == "#smax=2"
+    assert "Score ≤ 2" in json.dumps(response[str(Explorer.CHIPS)], ensure_ascii=False)
+    upside_down = {changed: 1, f"{Explorer.MIN_SCORE}.value": 2}
+    response = reducer(app_client, run, changed, **upside_down)
+    assert "The minimum score is above the maximum score" in problems_text(response)
+
+
 @pytest.mark.parametrize(
     ("changed", "value", "message"),
     [
