@@ -17,19 +17,16 @@ from dash.development.base_component import Component
 
 from dashboard.errors import InputError
 from dashboard.explain.comparables import comparables
-from dashboard.explain.contributions import Explanation, explain_item
+from dashboard.explain.item import explain
+from dashboard.explorer_state import ExplorerRun, Trigger, apply_event
 from dashboard.export import to_csv_bytes, to_excel_bytes
-from dashboard.figures.explorer import (
-    heatmap_figure,
-    scatter_figure,
-    scatter_item_at,
-    segment_bars_figure,
-)
+from dashboard.figures.explorer import heatmap_figure, scatter_figure, segment_bars_figure
 from dashboard.figures.overview import score_histogram_figure
 from dashboard.figures.theme import empty_figure
 from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
 from dashboard.filters.events import ExplorerEvents, controls_of, views_of
-from dashboard.ids import Explorer
+from dashboard.filters.fields import CONTROLS, VIEWS
+from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
 from dashboard.query.explorer_decisions import decisions_version
 from dashboard.query.memo import memoised
@@ -43,29 +40,9 @@ from layouts.explorer_parts import (
     problem_alert,
     table_column_defs,
 )
-from layouts.explorer_review import SELECTION_COLUMN
 
 logger = logging.getLogger(__name__)
 
-# Filter controls: state field → component id. Their values are read together on every change.
-FILTER_CONTROLS = {
-    "search": Explorer.SEARCH,
-    "directions": Explorer.DIRECTIONS,
-    "decisions": Explorer.DECISION_FILTER,
-    "flagged_only": Explorer.FLAGGED_ONLY,
-    "min_score": Explorer.MIN_SCORE,
-    "min_at_stake": Explorer.MIN_AT_STAKE,
-    "price_min": Explorer.PRICE_MIN,
-    "price_max": Explorer.PRICE_MAX,
-}
-# View controls: read only when they are the one that changed (their default is "let the page
-# choose", which a link should not spell out).
-VIEW_CONTROLS = {
-    "heatmap_x": Explorer.HEATMAP_X,
-    "heatmap_y": Explorer.HEATMAP_Y,
-    "heatmap_metric": Explorer.HEATMAP_METRIC,
-}
-CONTROLS = {**FILTER_CONTROLS, **VIEW_CONTROLS}
 SEGMENTS = {"type": Explorer.SEGMENT, "column": ALL}
 CHIPS = {"type": Explorer.CHIP, "key": ALL}
 EXPORT_TYPES = {Explorer.EXPORT_CSV: "csv", Explorer.EXPORT_XLSX: "xlsx"}
@@ -83,10 +60,16 @@ class Page:
     def indexes(self) -> q.ExplorerIndexes:
         return self.services.explorer_indexes
 
+    @property
+    def explorer(self) -> ExplorerRun:
+        return ExplorerRun(self.run, self.events, self.indexes)
+
     def state(self, text: object) -> FilterState:
         return self.events.from_hash(text).state
 
     def memo(self, name: str, state: FilterState, compute: Any, *extra: object) -> Any:
+        # The memo is keyed by what selects the items; the view settings change the charts too.
+        extra = (*extra, *(getattr(state, entry.field) for entry in VIEWS))
         # Results filtered by review decisions hold only until the next decision is saved.
         version = decisions_version(self.indexes.get(self.run), state)
         extra = extra if version is None else (*extra, "decisions", version)
@@ -180,44 +163,11 @@ def _previous_state(page: Page, args: dict[str, Any], from_url: bool) -> FilterS
 
 
 def _apply(page: Page, previous: FilterState, args: dict[str, Any]) -> ParsedFilters:
-    events, trigger = page.events, ctx.triggered_id
-    prop = ctx.triggered[0]["prop_id"] if ctx.triggered else ""
-    if trigger in (None, Explorer.URL):
-        return events.from_hash(args["url"])
-    if trigger in CONTROLS.values() or _is_pattern(trigger, Explorer.SEGMENT):
-        values = {name: args[name] for name in FILTER_CONTROLS}
-        values.update({n: args[n] for n, cid in VIEW_CONTROLS.items() if cid == trigger})
-        values["segments"] = {e["id"]["column"]: e["value"] for e in ctx.args_grouping["segments"]}
-        return events.controls(previous, values)
-    if _is_pattern(trigger, Explorer.CHIP):
-        clicked = bool(ctx.triggered[0]["value"])
-        return events.remove_chip(previous, trigger["key"]) if clicked else ParsedFilters(previous)
-    if trigger == Explorer.CLEAR_ALL:
-        return events.clear_all(previous)
-    if trigger == Explorer.HEATMAP:
-        axes = q.default_heatmap_axes(page.run, previous, indexes=page.indexes)
-        return events.heatmap_click(previous, args["heatmap_click"], axes)
-    if trigger == Explorer.BARS:
-        column = q.default_bars_column(page.run, previous, indexes=page.indexes)
-        return events.bar_click(previous, args["bar_click"], column)
-    if trigger == Explorer.SCATTER and prop.endswith("clickData"):
-        points = q.scatter_points(page.run, previous, indexes=page.indexes)
-        item = scatter_item_at(points, args["scatter_click"])
-        return events.open_item(previous, item, item is not None)
-    if trigger == Explorer.SCATTER:
-        return events.scatter_selection(previous, args["scatter_selection"])
-    if trigger == Explorer.TABLE and prop.endswith("cellClicked"):
-        cell = args["cell"]
-        if isinstance(cell, dict) and cell.get("colId") == SELECTION_COLUMN:
-            return ParsedFilters(previous)  # ticking a row for review does not open it
-        item = cell.get("rowId") if isinstance(cell, dict) else None
-        known = q.item_detail(page.run, item, indexes=page.indexes) is not None
-        return events.open_item(previous, item, known)
-    if trigger == Explorer.TABLE:
-        return events.table_request(previous, args["rows_request"])
-    if trigger == Explorer.DETAIL and not args["detail_open"]:
-        return events.close_item(previous)
-    return ParsedFilters(previous)
+    fired = ctx.triggered[0] if ctx.triggered else {}
+    prop = str(fired.get("prop_id", "")).rsplit(".", 1)[-1]
+    segments = {e["id"]["column"]: e["value"] for e in ctx.args_grouping["segments"]}
+    trigger = Trigger(ctx.triggered_id, prop, fired.get("value"))
+    return apply_event(page.explorer, previous, trigger, {**args, "segments": segments})
 
 
 def _outputs(
@@ -246,10 +196,6 @@ def _outputs(
     }
 
 
-def _is_pattern(trigger: object, kind: str) -> bool:
-    return isinstance(trigger, dict) and trigger.get("type") == kind
-
-
 # -- the views ----------------------------------------------------------------------------------
 
 
@@ -261,14 +207,18 @@ def _register_charts(app: Dash, services: Services) -> None:
         Output(Explorer.HEATMAP, "figure"),
         Output(Explorer.BARS, "figure"),
         Input(Explorer.CHART_STATE, "data"),
+        # A saved review decision changes what a view filtered by decision shows.
+        Input(Reviews.VERSION, "data"),
         State(Explorer.RUN_ID, "data"),
     )
-    def draw_charts(charts: object, run_id: object) -> tuple[Any, ...]:
+    def draw_charts(charts: object, _decisions: object, run_id: object) -> tuple[Any, ...]:
         page = open_page(services, run_id)
         if page is None:
             blank = empty_figure("This run is no longer available")
             return None, blank, blank, blank, blank
         state = page.state(charts)
+        if ctx.triggered_id == Reviews.VERSION and not state.decisions:
+            return (no_update,) * 5  # nothing shown depends on the decisions
         summaries = page.memo(
             "charts", state, lambda: q.chart_summaries(page.run, state, indexes=page.indexes)
         )
@@ -329,17 +279,8 @@ def _register_detail(app: Dash, services: Services) -> None:
         if detail is None:
             return problem_alert((f"There is no item {item!r} in this run.",)), "Item"
         similar = comparables(page.run, detail.item_id, indexes=services.similarity)
-        why = explain(services, page.run, detail.item_id)
+        why = explain(services.runs, page.run, detail.item_id, indexes=page.indexes)
         return detail_body(detail, [c.as_row() for c in similar], why), f"Item {detail.item_id}"
-
-
-def explain(services: Services, run: Run, item_id: str) -> Explanation | None:
-    """Why the model priced the item as it did; None for runs published without their models."""
-    models = services.runs.load_models(run.run_id)
-    row = q.item_row(run, item_id, indexes=services.explorer_indexes)
-    if models is None or row is None:
-        return None
-    return explain_item(run.items, row, models)
 
 
 def _register_export(app: Dash, services: Services) -> None:

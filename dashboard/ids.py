@@ -43,6 +43,7 @@ class Explorer(StrEnum):
     DIRECTIONS = "explorer-directions"
     FLAGGED_ONLY = "explorer-flagged-only"
     MIN_SCORE = "explorer-min-score"
+    MAX_SCORE = "explorer-max-score"
     MIN_AT_STAKE = "explorer-min-at-stake"
     PRICE_MIN = "explorer-price-min"
     PRICE_MAX = "explorer-price-max"

@@ -15,6 +15,7 @@ from dash.development.base_component import Component
 from dashboard.auth import Identity, current_identity
 from dashboard.errors import InputError
 from dashboard.filters import DEFAULT_TABLE_SORT, DIRECTION_LABELS, DIRECTIONS, HEATMAP_METRICS
+from dashboard.filters.fields import BY_FIELD, FILTERS, range_of
 from dashboard.ids import Explorer
 from dashboard.query.explorer import segment_categories
 from dashboard.runs import Run
@@ -116,15 +117,37 @@ def _filters(services: Services, run: Run) -> Component:
                     id=Explorer.FLAGGED_ONLY, label="Flagged only", value=False, className="mb-3"
                 ),
                 *review_filter(),
-                _number_pair("Price", Explorer.PRICE_MIN, "min", Explorer.PRICE_MAX, "max"),
-                _number_input("Minimum score", Explorer.MIN_SCORE, "e.g. 0.5"),
-                _number_input("Minimum money at stake", Explorer.MIN_AT_STAKE, "e.g. 100"),
+                *_number_filters(),
                 html.Hr(),
                 *segment_controls,
             ]
         ),
         className="chart-card",
     )
+
+
+def _number_filters() -> list[Component]:
+    """The sidebar's number inputs, from the filter table: a range as one pair, a bound alone."""
+    shown: list[Component] = []
+    for entry in FILTERS:
+        paired = range_of(entry.field)
+        if entry.kind != "number" or entry.control is None:
+            continue
+        if paired is None:
+            shown.append(_number_input(entry.label, entry.control, entry.placeholder))
+        elif entry.field == paired.low:
+            high = BY_FIELD[paired.high]
+            assert high.control is not None
+            shown.append(
+                _number_pair(
+                    paired.label,
+                    entry.control,
+                    entry.placeholder or "min",
+                    high.control,
+                    high.placeholder or "max",
+                )
+            )
+    return shown
 
 
 def _number_input(label: str, component_id: str, placeholder: str) -> Component:

@@ -37,7 +37,6 @@ ROW_SELECTION = {
     "headerCheckbox": False,
     "enableClickSelection": False,
 }
-SELECTION_COLUMN = "ag-Grid-SelectionColumn"
 
 
 def field_id(kind: Reviews, scope: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from sklearn.linear_model import LinearRegression
 
 from dashboard.explain.comparables import comparables
 from dashboard.explain.contributions import explain_item, shapley
+from dashboard.explain.item import explain
 from dashboard.runs import Run, RunColumns, RunInfo, RunStore
 
 
@@ -115,3 +116,14 @@ def test_a_run_without_its_models_says_so_instead_of_explaining(
     text = json.dumps(detail_body(detail, [], None).to_plotly_json(), default=str)
     assert "No explanation for this run" in text
     assert "Why this fair price" not in text
+
+
+def test_an_item_of_a_published_run_is_explained_by_its_id(demo_root: Path) -> None:
+    store = RunStore(demo_root / "runs")
+    run = store.load_current()
+    assert run is not None
+    item_id = str(run.items["item_id"].iat[3])
+    why = explain(store, run, item_id)
+    assert why is not None
+    assert why.fair_price == pytest.approx(float(run.items["fair_price"].iat[3]), rel=1e-6)
+    assert explain(store, run, "no-such-item") is None

@@ -17,9 +17,10 @@ from flask.testing import FlaskClient
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
 from dashboard.filters import from_url_hash
-from dashboard.ids import Explorer
+from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
 from dashboard.runs import Run, RunStore
+from layouts.explorer_review import ITEM, field_id
 from testkit.callback_requests import callback_payload, find_callback, id_key
 
 ALL_SEGMENTS = '{"column":["ALL"],"type":"explorer-segment"}'
@@ -85,6 +86,19 @@ def test_a_filter_change_writes_the_url_and_the_chart_state(app_client: Any) -> 
     chart_state = response[str(Explorer.CHART_STATE)]["data"]
     parsed = from_url_hash(chart_state, run.info, q.segment_categories(run))
     assert parsed.state.min_score == 0.5 and parsed.state.directions == ("under",)
+
+
+def test_the_maximum_score_input_bounds_the_score_and_is_checked_against_the_minimum(
+    app_client: Any,
+) -> None:
+    run = app_client[1]
+    changed = f"{Explorer.MAX_SCORE}.value"
+    response = reducer(app_client, run, changed, **{changed: 2})
+    assert response[str(Explorer.URL)]["hash"] == "#smax=2"
+    assert "Score ≤ 2" in json.dumps(response[str(Explorer.CHIPS)], ensure_ascii=False)
+    upside_down = {changed: 1, f"{Explorer.MIN_SCORE}.value": 2}
+    response = reducer(app_client, run, changed, **upside_down)
+    assert "The minimum score is above the maximum score" in problems_text(response)
 
 
 @pytest.mark.parametrize(
@@ -236,3 +250,76 @@ def test_malformed_envelopes_are_client_errors_not_server_errors(app_client: Any
         "/_dash-update-component", data=b"\x00not json", content_type="application/json"
     )
     assert response.status_code < 500
+
+
+def texts(component: Any) -> list[str]:
+    """Every string in a serialised component tree, in reading order."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list):
+        return [text for child in component for text in texts(child)]
+    if isinstance(component, dict):
+        return texts(component.get("props", {}).get("children"))
+    return []
+
+
+def test_a_saved_decision_redraws_charts_filtered_by_decision_at_once(
+    demo_settings: Settings,
+) -> None:
+    """The charts callback listens to the decisions version a save writes: a view filtered by
+    decision shows the new decision without waiting for the next filter change."""
+    client = create_app(demo_settings).server.test_client()
+    dependencies = json.loads(client.get("/_dash-dependencies").data)
+    run = RunStore(demo_settings.data_dir / "runs").load_current()
+    assert run is not None
+    item = str(run.items["item_id"].iloc[0])
+    version_key = f"{Reviews.VERSION}.data"
+
+    def charts(chart_state: str, version: object, changed: str) -> Any:
+        spec = find_callback(
+            dependencies, output=f"{Explorer.KPIS}.children", trigger=Reviews.VERSION
+        )
+        values = {
+            f"{Explorer.CHART_STATE}.data": chart_state,
+            version_key: version,
+            f"{Explorer.RUN_ID}.data": run.run_id,
+        }
+        return client.post(
+            "/_dash-update-component", json=callback_payload(spec, values, [changed])
+        )
+
+    def items_shown(response: Any) -> str:
+        assert response.status_code == 200, response.data[:300]
+        shown = texts(json.loads(response.data)["response"][str(Explorer.KPIS)]["children"])
+        return shown[shown.index("Items") + 1]
+
+    accepted = "#rev=accepted"
+    assert items_shown(charts(accepted, None, f"{Explorer.CHART_STATE}.data")) == "0"
+
+    def form(kind: Reviews) -> str:
+        return f"{id_key(field_id(kind, ITEM))}.value"
+
+    save = find_callback(
+        dependencies, output=f"{id_key(field_id(Reviews.FEEDBACK, ITEM))}.children"
+    )
+    values = {
+        f"{id_key(field_id(Reviews.SAVE, ITEM))}.n_clicks": 1,
+        f"{Reviews.ITEM_TARGET}.data": {item: 0},
+        f"{Explorer.RUN_ID}.data": run.run_id,
+        form(Reviews.ACTION): "accepted",
+        form(Reviews.REASON): "price_correct",
+        form(Reviews.NOTE): "",
+    }
+    saved = client.post(
+        "/_dash-update-component",
+        json=callback_payload(save, values, [f"{id_key(field_id(Reviews.SAVE, ITEM))}.n_clicks"]),
+    )
+    assert saved.status_code == 200, saved.data[:300]
+    version = json.loads(saved.data)["response"][str(Reviews.VERSION)]["data"]
+    assert isinstance(version, int) and version > 0
+
+    assert items_shown(charts(accepted, version, version_key)) == "1"
+    # A view that does not filter by decision has nothing to redraw.
+    untouched = charts("#dir=under", version, version_key)
+    assert untouched.status_code in (200, 204)
+    assert untouched.status_code == 204 or json.loads(untouched.data)["response"] == {}

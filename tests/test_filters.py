@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import string
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,10 +23,13 @@ from dashboard.filters import (
     MAX_URL_HASH_CHARS,
     BarSelection,
     CellSelection,
+    ColumnCondition,
     FilterState,
     RegionSelection,
+    TableFilter,
     chips,
     clear_all,
+    filter_key,
     from_url_hash,
     parse_filter_model,
     parse_filter_state,
@@ -31,12 +40,16 @@ from dashboard.filters import (
     state_to_raw,
     to_url_hash,
 )
+from dashboard.filters.clean import segment_label
+from dashboard.filters.fields import TABLE_ONLY_FIELDS, VIEWS
 from dashboard.query.explorer import segment_categories
+from dashboard.query.explorer_index import segment_codes
 from testkit.synthetic_run import synthetic_run
 
 RUN = synthetic_run(1_500, seed=3)
 INFO = RUN.info
 CATEGORIES = segment_categories(RUN)
+ROOT = Path(__file__).resolve().parents[1]
 
 json_scalars = (
     st.none()
@@ -58,6 +71,7 @@ field_names = st.sampled_from(
         "price_min",
         "price_max",
         "min_score",
+        "max_score",
         "min_at_stake",
         "directions",
         "flagged_only",
@@ -251,6 +265,7 @@ def raw_states(draw: st.DrawFn) -> dict[str, Any]:
         },
         "price_min": draw(st.none() | finite),
         "min_score": draw(st.none() | finite),
+        "max_score": draw(st.none() | finite),
         "min_at_stake": draw(st.none() | finite),
         "directions": draw(st.lists(st.sampled_from(["under", "over", "ok"]), max_size=3)),
         "flagged_only": draw(st.booleans()),
@@ -353,6 +368,97 @@ def test_state_key_is_short_stable_and_distinguishes_states() -> None:
     assert len(state_key(one)) == 16
 
 
+def test_a_score_range_is_read_written_and_checked_like_the_price_range() -> None:
+    state = parse({"min_score": 0.5, "max_score": "3"}).state
+    assert (state.min_score, state.max_score) == (0.5, 3.0)
+    assert to_url_hash(state) == "score=0.5&smax=3"
+    assert from_url_hash("#smax=3&score=0.5", INFO, CATEGORIES).state == state
+    assert [c.label for c in chips(state)] == ["Score ≥ 0.5", "Score ≤ 3"]
+    assert remove_chip(state, "smax") == replace(state, max_score=None)
+    upside_down = parse({"min_score": 2, "max_score": 1})
+    assert (upside_down.state.min_score, upside_down.state.max_score) == (None, None)
+    assert upside_down.problems == (
+        "The minimum score is above the maximum score; the score range was ignored.",
+    )
+    bad = from_url_hash("#smax=high", INFO, CATEGORIES)
+    assert bad.problems == ("Maximum score must be a number; 'high' was ignored.",)
+
+
+# A value other than the default for every field of FilterState. A new field must be added here, and
+# is then checked below: in the mask's cache key, unless fields.py declares it view- or table-only.
+NON_DEFAULT = {
+    "segments": (("brand", ("Brand 01",)),),
+    "price_min": 10.0,
+    "price_max": 90.0,
+    "min_score": 0.5,
+    "max_score": 2.0,
+    "min_at_stake": 100.0,
+    "directions": ("under",),
+    "flagged_only": True,
+    "search": "tyre",
+    "selections": (BarSelection("rim", "17"),),
+    "decisions": ("unreviewed",),
+    "table_sort": (("score", "asc"),),
+    "table_filters": (TableFilter("score", "number", (ColumnCondition("greaterThan", 2.0),)),),
+    "heatmap_x": "brand",
+    "heatmap_y": "rim",
+    "heatmap_metric": "share_flagged",
+    "item": "SKU-0000001",
+}
+
+
+def test_every_field_of_the_state_takes_part_in_the_mask_key_unless_declared_otherwise() -> None:
+    names = [field.name for field in dataclasses.fields(FilterState)]
+    assert sorted(NON_DEFAULT) == sorted(names), "give the new FilterState field a value above"
+    not_filtering = set(TABLE_ONLY_FIELDS) | {entry.field for entry in VIEWS}
+    base = filter_key(FilterState())
+    for name in names:
+        changed = replace(FilterState(), **{name: NON_DEFAULT[name]})
+        assert changed != FilterState(), name
+        if name in not_filtering:
+            assert filter_key(changed) == base, f"{name} only sets the view but changes the key"
+        else:
+            assert filter_key(changed) != base, f"{name} filters items but is not in the key"
+            assert filter_key(changed).digest() != base.digest(), name
+    assert not_filtering == {
+        "table_sort",
+        "table_filters",
+        "heatmap_x",
+        "heatmap_y",
+        "heatmap_metric",
+        "item",
+    }
+
+
+def test_the_filter_key_digest_is_stable_across_processes() -> None:
+    state = parse({"min_score": 1, "segments": {"brand": ["Brand 01"]}}).state
+    script = (
+        "from dashboard.filters import FilterState, BarSelection, filter_key;"
+        "print(filter_key(FilterState(min_score=1.0, segments=(('brand', ('Brand 01',)),)))"
+        ".digest())"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert other.stdout.strip() == filter_key(state).digest()
+    assert len(filter_key(state).digest()) == 16
+
+
+def test_segment_labels_read_the_same_from_the_data_and_from_a_client() -> None:
+    values = pd.Series([17.0, 18.0, None, 17.0])
+    codes = segment_codes(values)
+    assert codes.labels == ("17", "18", "(missing)")
+    for data_value, sent in [
+        (np.float64(17.0), 17),
+        (np.int64(17), "17"),
+        (np.bool_(True), True),
+        ("Brand\x0001", "Brand01"),
+    ]:
+        assert segment_label(data_value) == segment_label(sent)
+    assert segment_label(None) == "(missing)"
+    assert segment_label(2.5) == "2.5"
+
+
 # -- chips ----------------------------------------------------------------------------------------
 
 
@@ -366,6 +472,7 @@ def busy_state() -> FilterState:
             "price_min": 10,
             "price_max": 99.5,
             "min_score": 0.5,
+            "max_score": 3,
             "min_at_stake": 12_500,
             "directions": ["under"],
             "flagged_only": True,
@@ -391,6 +498,7 @@ def test_every_active_filter_has_a_chip_with_a_readable_label() -> None:
     assert labels == {
         "price": "Price 10.00 – 99.50",
         "score": "Score ≥ 0.5",
+        "smax": "Score ≤ 3",
         "stake": "At stake ≥ 12.5k",
         "dir": "Under-priced",
         "flagged": "Flagged only",

@@ -71,6 +71,8 @@ def reference_mask(run: Run, state: FilterState, ignore: str | None = None) -> n
         keep &= items["actual"] <= state.price_max
     if state.min_score is not None:
         keep &= items["score"] >= state.min_score
+    if state.max_score is not None:
+        keep &= items["score"] <= state.max_score
     if state.min_at_stake is not None:
         keep &= items["at_stake"] >= state.min_at_stake
     if state.directions:
@@ -117,6 +119,8 @@ def random_raw_state(rng: random.Random) -> dict[str, Any]:
         raw["price_max"] = rng.uniform(150, 400)
     if rng.random() < 0.3:
         raw["min_score"] = rng.choice([0.0, 0.3, 0.5, 1.0, 2.0])
+    if rng.random() < 0.2:
+        raw["max_score"] = raw.get("min_score", 0.0) + rng.choice([0.0, 0.4, 1.5])
     if rng.random() < 0.2:
         raw["min_at_stake"] = rng.uniform(0, 300)
     if rng.random() < 0.4:
@@ -172,6 +176,16 @@ def test_mask_matches_the_pandas_reference_on_random_states() -> None:
             )
         non_trivial += 0 < mask.sum() < len(RUN.items)
     assert non_trivial > 20  # the random states really do filter
+
+
+def test_a_score_range_keeps_the_items_between_its_bounds_inclusive() -> None:
+    scores = RUN.items["score"]
+    high = float(scores[scores > 0].median())
+    state = state_of({"min_score": 0.2, "max_score": high})
+    kpis = explorer.kpi_strip(RUN, state)
+    assert kpis.items == int(((scores >= 0.2) & (scores <= high)).sum()) > 0
+    only_max = state_of({"max_score": 0})
+    assert explorer.kpi_strip(RUN, only_max).items == int((scores <= 0).sum())
 
 
 def test_a_chart_is_not_filtered_by_its_own_selection() -> None:

@@ -10,6 +10,8 @@ Typical use in a callback::
 """
 
 from dashboard.filters.chips import Chip, chips, clear_all, remove_chip
+from dashboard.filters.key import FilterKey, filter_key
+from dashboard.filters.link import state_key, to_url_hash
 from dashboard.filters.parse import (
     MAX_LASSO_POINTS,
     MAX_SEGMENT_VALUES,
@@ -33,7 +35,6 @@ from dashboard.filters.state import (
     Selection,
     SelectionSource,
     TableFilter,
-    state_key,
 )
 from dashboard.filters.table_model import (
     filter_model_of,
@@ -42,7 +43,7 @@ from dashboard.filters.table_model import (
     sort_model_of,
     table_columns,
 )
-from dashboard.filters.url import from_url_hash, to_url_hash
+from dashboard.filters.url import from_url_hash
 
 __all__ = [
     "DEFAULT_TABLE_SORT",
@@ -58,6 +59,7 @@ __all__ = [
     "CellSelection",
     "Chip",
     "ColumnCondition",
+    "FilterKey",
     "FilterState",
     "ParsedFilters",
     "RegionSelection",
@@ -66,6 +68,7 @@ __all__ = [
     "TableFilter",
     "chips",
     "clear_all",
+    "filter_key",
     "filter_model_of",
     "from_url_hash",
     "parse_filter_model",

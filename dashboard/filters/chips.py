@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
-from dashboard.filters.state import DIRECTION_LABELS, FilterState, Selection
-from dashboard.formatting import money
-from dashboard.reviews.actions import ACTION_LABELS
+from dashboard.filters.fields import FILTERS, RANGES, VIEWS, default_of, range_of
+from dashboard.filters.state import FilterState, Selection
 
 _VALUES_SHOWN = 3
 
@@ -22,22 +22,15 @@ class Chip:
 def chips(state: FilterState) -> list[Chip]:
     """Every active filter and selection, in the order the page shows them."""
     found: list[Chip] = []
-    price = _price_label(state.price_min, state.price_max)
-    if price:
-        found.append(Chip("price", price))
-    if state.min_score is not None:
-        found.append(Chip("score", f"Score ≥ {state.min_score:g}"))
-    if state.min_at_stake is not None:
-        found.append(Chip("stake", f"At stake ≥ {money(state.min_at_stake)}"))
-    if state.directions:
-        found.append(Chip("dir", ", ".join(DIRECTION_LABELS[d] for d in state.directions)))
-    if state.flagged_only:
-        found.append(Chip("flagged", "Flagged only"))
-    if state.search:
-        found.append(Chip("search", f"Search: “{state.search}”"))
-    if state.decisions:
-        names = ", ".join(ACTION_LABELS[d] for d in state.decisions)
-        found.append(Chip("rev", f"Review: {names}"))
+    for entry in FILTERS:
+        value = getattr(state, entry.field)
+        paired = range_of(entry.field)
+        if paired is not None and paired.chip is not None and paired.chip_key is not None:
+            low, high = getattr(state, paired.low), getattr(state, paired.high)
+            if entry.field == paired.low and (low is not None or high is not None):
+                found.append(Chip(paired.chip_key, paired.chip(low, high)))
+        elif entry.chip is not None and value != default_of(entry.field):
+            found.append(Chip(entry.removal_key, entry.chip(value)))
     for column, values in state.segments:
         found.append(Chip(f"seg:{column}", f"{column}: {_values_label(values)}"))
     for index, selection in enumerate(state.selections):
@@ -49,17 +42,13 @@ def chips(state: FilterState) -> list[Chip]:
 
 def remove_chip(state: FilterState, key: str) -> FilterState:
     """``state`` without the filter behind chip ``key``; an unknown key changes nothing."""
-    simple = {
-        "price": {"price_min": None, "price_max": None},
-        "score": {"min_score": None},
-        "stake": {"min_at_stake": None},
-        "dir": {"directions": ()},
-        "flagged": {"flagged_only": False},
-        "search": {"search": ""},
-        "rev": {"decisions": ()},
-    }
-    if key in simple:
-        return replace(state, **simple[key])  # type: ignore[arg-type]
+    paired = next((r for r in RANGES if r.chip_key == key), None)
+    if paired is not None:
+        cleared: dict[str, Any] = {paired.low: None, paired.high: None}
+        return replace(state, **cleared)
+    entry = next((e for e in FILTERS if e.chip is not None and e.removal_key == key), None)
+    if entry is not None:
+        return replace(state, **{entry.field: default_of(entry.field)})
     if key.startswith("seg:"):
         column = key[4:]
         return replace(state, segments=tuple(s for s in state.segments if s[0] != column))
@@ -75,30 +64,16 @@ def remove_chip(state: FilterState, key: str) -> FilterState:
 
 
 def clear_all(state: FilterState) -> FilterState:
-    """No filters and no selections; keeps the heatmap's axes and metric, the table order and the
-    open item, which are how the analyst looks, not what they look at."""
+    """No filters and no selections; keeps the view settings (heatmap axes and metric, the open
+    item) and the table order, which are how the analyst looks, not what they look at."""
     return FilterState(
-        table_sort=state.table_sort,
-        heatmap_x=state.heatmap_x,
-        heatmap_y=state.heatmap_y,
-        heatmap_metric=state.heatmap_metric,
-        item=state.item,
+        table_sort=state.table_sort, **{entry.field: getattr(state, entry.field) for entry in VIEWS}
     )
 
 
 def _selection_key(index: int, selection: Selection) -> str:
     # The position keeps keys unique; the source lets the page tell which chart to clear.
     return f"sel:{index}:{selection.source}"
-
-
-def _price_label(low: float | None, high: float | None) -> str | None:
-    if low is not None and high is not None:
-        return f"Price {low:,.2f} – {high:,.2f}"
-    if low is not None:
-        return f"Price ≥ {low:,.2f}"
-    if high is not None:
-        return f"Price ≤ {high:,.2f}"
-    return None
 
 
 def _values_label(values: tuple[str, ...]) -> str:

@@ -10,6 +10,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from dashboard.filters.state import MISSING
 
 MAX_TEXT = 200
@@ -129,17 +131,22 @@ def as_list(value: object) -> list[object]:
     return []
 
 
-def segment_label(value: object) -> str | None:
-    """The label a JSON value stands for: ``True`` → ``"True"``, ``17.0`` → ``"17"``, ``None`` → missing."""
+def segment_label(value: object) -> str:
+    """How a segment value reads in filters, chips, the URL and the run's index, the one rule for
+    both sides: ``17`` and ``17.0`` read ``"17"``, ``True`` reads ``"True"``, ``None`` is missing.
+
+    The run's values (numpy scalars included) and the values a client sends go through this same
+    function, so a value read from the data always matches the same value sent back.
+    """
     if value is None:
         return MISSING
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return _number_text(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        return clean_text(value)[: MAX_TEXT * 2]
-    return None
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return _number_text(float(value))
+    return clean_text(str(value))
 
 
 def _number_text(value: int | float) -> str:

@@ -12,26 +12,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dashboard.filters.chips import clear_all, remove_chip
+from dashboard.filters.fields import CONTROLS, as_json
+from dashboard.filters.link import to_url_hash
 from dashboard.filters.parse import ParsedFilters, parse_filter_state
 from dashboard.filters.plotly_events import region_from_plotly, state_to_raw
 from dashboard.filters.state import DEFAULT_TABLE_SORT, FilterState
-from dashboard.filters.url import from_url_hash, to_url_hash
+from dashboard.filters.url import from_url_hash
 from dashboard.runs import RunInfo
-
-# Names of the controls whose values map one-to-one onto FilterState fields.
-CONTROL_FIELDS = (
-    "search",
-    "directions",
-    "decisions",
-    "flagged_only",
-    "min_score",
-    "min_at_stake",
-    "price_min",
-    "price_max",
-    "heatmap_x",
-    "heatmap_y",
-    "heatmap_metric",
-)
 
 
 @dataclass(frozen=True)
@@ -55,17 +42,7 @@ def views_of(state: FilterState) -> Views:
 def controls_of(state: FilterState) -> dict[str, Any]:
     """The values the filter controls should show for ``state``."""
     return {
-        "search": state.search,
-        "directions": list(state.directions),
-        "decisions": list(state.decisions),
-        "flagged_only": state.flagged_only,
-        "min_score": state.min_score,
-        "min_at_stake": state.min_at_stake,
-        "price_min": state.price_min,
-        "price_max": state.price_max,
-        "heatmap_x": state.heatmap_x,
-        "heatmap_y": state.heatmap_y,
-        "heatmap_metric": state.heatmap_metric,
+        **{field: as_json(getattr(state, field)) for field in CONTROLS},
         "segments": {column: list(values) for column, values in state.segments},
     }
 
@@ -88,7 +65,7 @@ class ExplorerEvents:
     def controls(self, previous: FilterState, values: Mapping[str, Any]) -> ParsedFilters:
         """The filter controls changed: their values replace the matching parts of the state."""
         raw = state_to_raw(previous)
-        for name in CONTROL_FIELDS:
+        for name in CONTROLS:
             if name in values:
                 raw[name] = values[name]
         segments = values.get("segments")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from dashboard.filters.clean import (
@@ -20,9 +20,9 @@ from dashboard.filters.clean import (
     segment_label,
     shown,
 )
+from dashboard.filters.fields import RANGES, SCALARS, ScalarFilter, default_of
+from dashboard.filters.link import to_url_hash
 from dashboard.filters.state import (
-    DIRECTIONS,
-    HEATMAP_METRICS,
     BarSelection,
     CellSelection,
     FilterState,
@@ -30,7 +30,6 @@ from dashboard.filters.state import (
     Selection,
 )
 from dashboard.filters.table_model import parse_filter_model, parse_sort_model
-from dashboard.reviews.actions import DECISION_FILTERS
 from dashboard.runs import RunInfo
 
 MAX_SEGMENT_VALUES = 500
@@ -40,30 +39,7 @@ MAX_RAW_POINTS = 10_000
 # Link length bound; parse drops the largest parts (with a message) until the state fits, so every
 # parsed state has a link that reproduces it exactly. Browsers keep far longer hashes than this.
 MAX_URL_HASH_CHARS = 8_000
-_FIELDS = {
-    "segments",
-    "price_min",
-    "price_max",
-    "min_score",
-    "min_at_stake",
-    "directions",
-    "flagged_only",
-    "search",
-    "selections",
-    "decisions",
-    "table_sort",
-    "table_filters",
-    "heatmap_x",
-    "heatmap_y",
-    "heatmap_metric",
-    "item",
-}
-_NUMBER_NAMES = {
-    "price_min": "Minimum price",
-    "price_max": "Maximum price",
-    "min_score": "Minimum score",
-    "min_at_stake": "Minimum money at stake",
-}
+_FIELDS = {field.name for field in fields(FilterState)}
 
 
 @dataclass(frozen=True)
@@ -108,36 +84,40 @@ def _build(
     categories: Mapping[str, Sequence[str]],
     problems: Problems,
 ) -> FilterState:
-    numbers = {
-        name: as_float(raw.get(name), label, problems) for name, label in _NUMBER_NAMES.items()
+    scalars = {
+        entry.field: _scalar(entry, raw.get(entry.field), problems)
+        for entry in SCALARS
+        if entry.kind != "axis"
     }
-    price_min, price_max = numbers["price_min"], numbers["price_max"]
-    if price_min is not None and price_max is not None and price_min > price_max:
-        problems.add("The minimum price is above the maximum price; the price range was ignored.")
-        price_min = price_max = None
+    scalars.update(_heatmap_axes(raw, run_info, problems))
+    for bounds in RANGES:
+        low, high = scalars[bounds.low], scalars[bounds.high]
+        if low is not None and high is not None and low > high:
+            problems.add(bounds.conflict)
+            scalars[bounds.low] = scalars[bounds.high] = None
     table_sort, sort_problems = parse_sort_model(raw.get("table_sort"), run_info)
     table_filters, filter_problems = parse_filter_model(raw.get("table_filters"), run_info)
     problems.extend(sort_problems)
     problems.extend(filter_problems)
-    heatmap_x, heatmap_y = _heatmap_axes(raw, run_info, problems)
     return FilterState(
         segments=_segments(raw.get("segments"), run_info, categories, problems),
-        price_min=price_min,
-        price_max=price_max,
-        min_score=numbers["min_score"],
-        min_at_stake=numbers["min_at_stake"],
-        directions=_directions(raw.get("directions"), problems),
-        flagged_only=as_bool(raw.get("flagged_only"), "“Flagged only”", problems),
-        search=as_text(raw.get("search"), "Search", problems) or "",
         selections=_selections(raw.get("selections"), run_info, categories, problems),
-        decisions=_decisions(raw.get("decisions"), problems),
         table_sort=table_sort,
         table_filters=table_filters,
-        heatmap_x=heatmap_x,
-        heatmap_y=heatmap_y,
-        heatmap_metric=_heatmap_metric(raw.get("heatmap_metric"), problems),
-        item=as_text(raw.get("item"), "The item id", problems),
+        **scalars,
     )
+
+
+def _scalar(entry: ScalarFilter, raw: object, problems: Problems) -> Any:
+    if entry.kind == "number":
+        return as_float(raw, entry.label, problems)
+    if entry.kind == "flag":
+        return as_bool(raw, entry.label, problems)
+    if entry.kind == "text":
+        return as_text(raw, entry.label, problems) or default_of(entry.field)
+    if entry.kind == "choices":
+        return _choices(entry, raw, problems)
+    return _choice(entry, raw, problems)
 
 
 def _segments(
@@ -183,65 +163,52 @@ def _segment_values(
         problems.add(
             f"{len(unknown)} unknown values for {column} were ignored (e.g. {shown(unknown[0])})."
         )
-    allowed = sorted(label for label in labels if label is not None and label in known_set)
+    allowed = sorted(label for label in labels if label in known_set)
     # Every value allowed is no filter at all; dropping it keeps the link short and canonical.
     return () if len(allowed) == len(known_set) else tuple(allowed)
 
 
-def _directions(raw: object, problems: Problems) -> tuple[str, ...]:
+def _choices(entry: ScalarFilter, raw: object, problems: Problems) -> tuple[str, ...]:
     chosen = set()
     for value in as_list(raw)[:20]:
         name = value.strip().lower() if isinstance(value, str) else value
-        if name in DIRECTIONS:
+        if name in entry.choices:
             chosen.add(name)
         else:
-            problems.add(f"Direction must be 'under', 'over' or 'ok'; {shown(value)} was ignored.")
+            problems.add(entry.bad_choice.format(value=shown(value)))
     if isinstance(raw, Mapping):
-        problems.add("Directions must be a list; they were ignored.")
-    # All three directions is the same as none chosen: every item.
-    return () if len(chosen) == len(DIRECTIONS) else tuple(d for d in DIRECTIONS if d in chosen)
-
-
-def _decisions(raw: object, problems: Problems) -> tuple[str, ...]:
-    chosen = set()
-    for value in as_list(raw)[:20]:
-        if value in DECISION_FILTERS:
-            chosen.add(value)
-        else:
-            names = ", ".join(DECISION_FILTERS)
-            problems.add(f"A review filter is one of {names}; {shown(value)} was ignored.")
-    if isinstance(raw, Mapping):
-        problems.add("Review filters must be a list; they were ignored.")
-    # Every decision and "unreviewed" together is every item: no filter.
-    if len(chosen) == len(DECISION_FILTERS):
+        problems.add(entry.not_a_list)
+    # Every choice at once is the same as none chosen: every item, and a shorter link.
+    if len(chosen) == len(entry.choices):
         return ()
-    return tuple(d for d in DECISION_FILTERS if d in chosen)
+    return tuple(c for c in entry.choices if c in chosen)
+
+
+def _choice(entry: ScalarFilter, raw: object, problems: Problems) -> str:
+    default = str(default_of(entry.field))
+    if raw is None or raw in entry.choices:
+        return default if raw is None else str(raw)
+    problems.add(entry.bad_choice.format(value=shown(raw)))
+    return default
 
 
 def _heatmap_axes(
     raw: Mapping[str, Any], run_info: RunInfo, problems: Problems
-) -> tuple[str | None, str | None]:
-    axes: list[str | None] = []
-    for key, name in (("heatmap_x", "horizontal"), ("heatmap_y", "vertical")):
-        value = raw.get(key)
+) -> dict[str, str | None]:
+    axes: dict[str, str | None] = {}
+    for entry in (e for e in SCALARS if e.kind == "axis"):
+        value = raw.get(entry.field)
         if value is None or value in run_info.columns.segments:
-            axes.append(value)
+            axes[entry.field] = value
         else:
             problems.add(
-                f"The heatmap's {name} axis must be a segment column; {shown(value)} was ignored."
+                f"The heatmap's {entry.label} axis must be a segment column; {shown(value)} was ignored."
             )
-            axes.append(None)
-    if axes[0] is not None and axes[0] == axes[1]:
+            axes[entry.field] = None
+    if axes["heatmap_x"] is not None and axes["heatmap_x"] == axes["heatmap_y"]:
         problems.add("The heatmap needs two different columns; its vertical axis was reset.")
-        axes[1] = None
-    return axes[0], axes[1]
-
-
-def _heatmap_metric(raw: object, problems: Problems) -> str:
-    if raw is None or raw in HEATMAP_METRICS:
-        return "at_stake" if raw is None else str(raw)
-    problems.add(f"The heatmap shows 'at_stake' or 'share_flagged'; {shown(raw)} was ignored.")
-    return "at_stake"
+        axes["heatmap_y"] = None
+    return axes
 
 
 def _selections(
@@ -298,7 +265,7 @@ def _segment_pair(
         problems.add(f"There is no segment column {shown(column)}; the selection was ignored.")
         return None
     label = segment_label(value)
-    if label is None or label not in set(categories.get(column, ())):
+    if label not in set(categories.get(column, ())):
         problems.add(f"Unknown {column} {shown(value)}; the selection was ignored.")
         return None
     return column, label
@@ -358,8 +325,6 @@ def round_coordinate(value: float) -> float:
 
 def _fit_link(state: FilterState, problems: Problems) -> FilterState:
     """Drops the largest parts of an over-long state, with a message, until its link fits."""
-    from dashboard.filters.url import to_url_hash
-
     while len(to_url_hash(state)) > MAX_URL_HASH_CHARS:
         if state.segments:
             column, _values = max(state.segments, key=lambda item: len(",".join(item[1])))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dashboard.filters.clean import Problems
+from dashboard.filters.fields import SCALARS, as_json
 from dashboard.filters.parse import parse_region
 from dashboard.filters.state import (
     BarSelection,
@@ -71,22 +72,11 @@ def _unlog(point: list[object], log_x: bool, log_y: bool) -> list[object]:
 def state_to_raw(state: FilterState) -> dict[str, Any]:
     """The state as plain JSON (for a ``dcc.Store``); :func:`parse_filter_state` reads it back."""
     return {
+        **{entry.field: as_json(getattr(state, entry.field)) for entry in SCALARS},
         "segments": {column: list(values) for column, values in state.segments},
-        "price_min": state.price_min,
-        "price_max": state.price_max,
-        "min_score": state.min_score,
-        "min_at_stake": state.min_at_stake,
-        "directions": list(state.directions),
-        "flagged_only": state.flagged_only,
-        "search": state.search,
         "selections": [_selection_raw(s) for s in state.selections],
-        "decisions": list(state.decisions),
         "table_sort": sort_model_of(state.table_sort),
         "table_filters": filter_model_of(state.table_filters),
-        "heatmap_x": state.heatmap_x,
-        "heatmap_y": state.heatmap_y,
-        "heatmap_metric": state.heatmap_metric,
-        "item": state.item,
     }
 
 

@@ -1,13 +1,13 @@
 """The typed description of what an analyst is looking at in the Outlier Explorer.
 
-A :class:`FilterState` is frozen and hashable: it is the cache key of every query, it is what the URL
-hash carries, and it is only ever made by :func:`dashboard.filters.parse_filter_state` (or
+A :class:`FilterState` is frozen and hashable: its filtering part
+(:func:`dashboard.filters.key.filter_key`) is the cache key of every query, it is what the URL hash
+carries, and it is only ever made by :func:`dashboard.filters.parse_filter_state` (or
 ``dataclasses.replace`` on a parsed one), so everything in it has been validated against the run.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -170,8 +170,8 @@ class FilterState:
     - ``segments``: ``((column, (allowed values...)), ...)``, both levels sorted; values are the
       segment labels of :func:`dashboard.query.explorer.segment_categories` (``"(missing)"`` for
       missing values). A column not listed is not filtered.
-    - ``price_min`` / ``price_max``: bounds on ``actual``, inclusive; ``min_score`` and
-      ``min_at_stake``: lower bounds, inclusive. ``None`` = no bound.
+    - ``price_min`` / ``price_max``: bounds on ``actual``, ``min_score`` / ``max_score``: bounds on
+      ``score``, ``min_at_stake``: a lower bound; all inclusive. ``None`` = no bound.
     - ``directions``: allowed directions in the order of :data:`DIRECTIONS`; empty = all.
     - ``flagged_only``: only items outside their interval by more than the threshold.
     - ``decisions``: allowed review decisions, in the order of
@@ -190,6 +190,7 @@ class FilterState:
     price_min: float | None = None
     price_max: float | None = None
     min_score: float | None = None
+    max_score: float | None = None
     min_at_stake: float | None = None
     directions: tuple[str, ...] = ()
     flagged_only: bool = False
@@ -209,25 +210,6 @@ class FilterState:
             if name == column:
                 return values
         return None
-
-    def filters_only(self) -> FilterState:
-        """This state without the parts that change no chart: table order/filters, heatmap, item.
-
-        Two states with the same ``filters_only()`` select the same items for every chart, so it is
-        the better cache key for chart results (and seeds the scatter's sampling).
-        """
-        return FilterState(
-            segments=self.segments,
-            price_min=self.price_min,
-            price_max=self.price_max,
-            min_score=self.min_score,
-            min_at_stake=self.min_at_stake,
-            directions=self.directions,
-            flagged_only=self.flagged_only,
-            search=self.search,
-            selections=self.selections,
-            decisions=self.decisions,
-        )
 
     def with_selection(self, selection: Selection) -> FilterState:
         """Adds ``selection``, replacing the previous selection of the same chart.
@@ -249,14 +231,3 @@ def _same_slot(old: Selection, new: Selection) -> bool:
     if isinstance(old, BarSelection) and isinstance(new, BarSelection):
         return old.column == new.column
     return old.source == new.source
-
-
-def state_key(state: FilterState) -> str:
-    """A stable short hash of the whole state (16 hex characters), for cache keys.
-
-    It is derived from the canonical URL hash, so it is the same in every process and every run of
-    the program (unlike ``hash()``, which Python salts per process).
-    """
-    from dashboard.filters.url import to_url_hash  # url builds on this module, so import late
-
-    return hashlib.blake2b(to_url_hash(state).encode("utf-8"), digest_size=8).hexdigest()

@@ -18,15 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.filters.state import (
-    FilterState,
-    SelectionSource,
-    SortDirection,
-    TableFilter,
-    state_key,
-)
+from dashboard.filters.key import filter_key
+from dashboard.filters.state import FilterState, SelectionSource, SortDirection, TableFilter
 from dashboard.filters.table_model import parse_filter_model, parse_sort_model
-from dashboard.filters.url import to_url_hash
 from dashboard.query import explorer_charts, explorer_table
 from dashboard.query.explorer_decisions import decisions_version
 from dashboard.query.explorer_index import ExplorerIndexes, RunIndex, index_of
@@ -183,7 +177,7 @@ def scatter_points(
     own = None
     if any(s.source == "scatter" for s in state.selections):
         own = cached_mask(index, state, None)
-    seed = int(state_key(state.filters_only()), 16)
+    seed = int(filter_key(state).digest(), 16)
     return explorer_charts.scatter(index, mask, own, max_points=max(int(max_points), 1), seed=seed)
 
 
@@ -297,7 +291,7 @@ def _table_rows(
     filters: tuple[TableFilter, ...],
 ) -> np.ndarray:
     mask = cached_mask(index, state, None)
-    mask_key = (to_url_hash(state.filters_only()), decisions_version(index, state))
+    mask_key = (filter_key(state), decisions_version(index, state))
     return explorer_table.table_order(index, mask, mask_key, sort, filters)
 
 

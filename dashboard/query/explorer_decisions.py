@@ -3,28 +3,17 @@
 Decisions live in the database and change while the run does not, so the aligned array is cached
 per (run, decisions version): a new decision anywhere bumps the version, and the next request builds
 the array again (a dictionary lookup per decided item, not per row). The query layer only sees a
-:class:`DecisionSource`; the review store provides one.
+:class:`~dashboard.query.explorer_index.DecisionSource`; the review store provides one.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 from dashboard.filters.state import FilterState
+from dashboard.query.explorer_index import RunIndex
 from dashboard.reviews.actions import ACTIONS, DECISION_FILTERS
-
-if TYPE_CHECKING:
-    from dashboard.query.explorer_index import RunIndex
-
-
-class DecisionSource(Protocol):
-    def version(self) -> int: ...
-
-    def actions(self) -> Mapping[str, str]: ...
 
 
 def decisions_version(index: RunIndex, state: FilterState) -> int | None:

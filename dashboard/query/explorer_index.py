@@ -13,20 +13,18 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dashboard.filters.clean import segment_label
 from dashboard.filters.state import DIRECTIONS, MISSING
 from dashboard.runs import Run
-
-if TYPE_CHECKING:
-    from dashboard.query.explorer_decisions import DecisionSource
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +33,15 @@ _MASKS_KEPT = 24
 _ORDERS_KEPT = 6
 _SEARCHES_KEPT = 8
 T = TypeVar("T")
+
+
+class DecisionSource(Protocol):
+    """Where the Explorer's decision filter reads review decisions (the review store offers one):
+    a version that changes with every saved decision, and each decided item's action."""
+
+    def version(self) -> int: ...
+
+    def actions(self) -> Mapping[str, str]: ...
 
 
 class BoundedCache:
@@ -174,18 +181,6 @@ class ExplorerIndexes:
 def index_of(run: Run, indexes: ExplorerIndexes | None) -> RunIndex:
     """The shared index when the caller has one; otherwise one built for this call alone."""
     return indexes.get(run) if indexes is not None else RunIndex(run)
-
-
-def segment_label(value: object) -> str:
-    """How a segment value reads in filters, chips and the URL: ``17`` and ``17.0`` read ``"17"``."""
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return str(int(number)) if number.is_integer() and abs(number) < 2**53 else str(number)
-    return str(value)
 
 
 def segment_codes(column: pd.Series) -> SegmentCodes:

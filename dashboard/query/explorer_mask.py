@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dashboard.filters.fields import BOUNDS
+from dashboard.filters.key import filter_key
 from dashboard.filters.state import (
     DIRECTIONS,
     BarSelection,
@@ -12,7 +14,6 @@ from dashboard.filters.state import (
     RegionSelection,
     SelectionSource,
 )
-from dashboard.filters.url import to_url_hash
 from dashboard.query.explorer_decisions import decision_mask, decisions_version
 from dashboard.query.explorer_index import RunIndex
 
@@ -20,13 +21,13 @@ from dashboard.query.explorer_index import RunIndex
 def cached_mask(index: RunIndex, state: FilterState, ignore: SelectionSource | None) -> np.ndarray:
     """The (read-only) mask for ``state``, computed once per state and kept in the index's cache.
 
-    The key is the canonical text of the chart-relevant part of the state, so table sorting or
-    opening an item reuses the mask the charts already computed.
+    The key is the state's :func:`~dashboard.filters.key.filter_key`, so table sorting or opening
+    an item reuses the mask the charts already computed.
     """
     if ignore is not None and not any(s.source == ignore for s in state.selections):
         ignore = None  # nothing to leave out: the same mask as the other charts', from the cache
     version = decisions_version(index, state)
-    key = ("mask", to_url_hash(state.filters_only()), ignore, version)
+    key = ("mask", filter_key(state), ignore, version)
     return index.masks.get_or_make(key, lambda: compute_mask(index, state, ignore, version))
 
 
@@ -42,10 +43,10 @@ def compute_mask(
         segment = index.segments.get(column)
         if segment is not None:
             mask &= segment.lookup(allowed)[segment.codes]
-    _bound(mask, index.actual, state.price_min, upper=False)
-    _bound(mask, index.actual, state.price_max, upper=True)
-    _bound(mask, index.score, state.min_score, upper=False)
-    _bound(mask, index.at_stake, state.min_at_stake, upper=False)
+    for entry in BOUNDS:
+        assert entry.bound is not None
+        column, side = entry.bound
+        _bound(mask, getattr(index, column), getattr(state, entry.field), upper=side == "upper")
     if state.directions:
         allowed_directions = np.array([name in state.directions for name in DIRECTIONS])
         mask &= allowed_directions[index.direction]

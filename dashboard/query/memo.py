@@ -5,8 +5,9 @@ The query functions stay pure; a caller that has a cache wraps the call::
     kpis = memoised(cache, run, "kpi_strip", state, lambda: kpi_strip(run, state, indexes=ix))
     grid = memoised(cache, run, "heatmap", state, lambda: heatmap(run, state, x, y, m), x, y, m)
 
-Keys are (run id, question, state key, extra arguments); runs are immutable, so an entry never
-goes stale. Only small results belong here (aggregates, a page of rows), never masks: results
+Keys are (run id, question, the digest of the state's filter key, extra arguments): the filter
+key holds what selects the items, so whatever else a result depends on (the heatmap's axes and
+metric, a page range) goes into ``extra``. Runs are immutable, so an entry never goes stale. Only small results belong here (aggregates, a page of rows), never masks: results
 whose arrays add up to more than :data:`MAX_MEMO_BYTES` are computed but not stored.
 """
 
@@ -21,7 +22,8 @@ from typing import Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
-from dashboard.filters.state import FilterState, state_key
+from dashboard.filters.key import filter_key
+from dashboard.filters.state import FilterState
 from dashboard.runs import Run
 
 logger = logging.getLogger(__name__)
@@ -47,9 +49,9 @@ class _Stored:
 
 
 def memo_key(run: Run, name: str, state: FilterState, *extra: object) -> str:
-    """``explorer:<run id>:<name>:<state key>:<hash of extra>``: stable across processes."""
+    """``explorer:<run id>:<name>:<filter key digest>:<hash of extra>``: stable across processes."""
     extras = hashlib.blake2b(repr(extra).encode("utf-8"), digest_size=6).hexdigest()
-    return f"explorer:{run.run_id}:{name}:{state_key(state)}:{extras}"
+    return f"explorer:{run.run_id}:{name}:{filter_key(state).digest()}:{extras}"
 
 
 def memoised(
