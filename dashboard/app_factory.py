@@ -22,6 +22,7 @@ import layouts.jobs
 import layouts.login
 import layouts.overview
 from dashboard.auth import AuthConfig, install_auth
+from dashboard.compression import install_compression
 from dashboard.config import Settings
 from dashboard.errors import InputError
 from dashboard.jobs.managers import background_manager
@@ -74,6 +75,7 @@ def create_app(
     _install_auth(app, settings, services)
     # After the sign-in guard: a caller without a session gets 401 before any shape check.
     install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
+    install_compression(app.server, app.config.routes_pathname_prefix)
     callbacks.jobs.register(app, services)
     return app
 
