@@ -19,13 +19,7 @@ from dashboard.errors import InputError
 from dashboard.explain.comparables import comparables
 from dashboard.explain.contributions import Explanation, explain_item
 from dashboard.export import to_csv_bytes, to_excel_bytes
-from dashboard.figures.explorer import (
-    heatmap_figure,
-    scatter_figure,
-    scatter_item_at,
-    segment_bars_figure,
-)
-from dashboard.figures.overview import score_histogram_figure
+from dashboard.figures.explorer import scatter_item_at
 from dashboard.figures.theme import empty_figure
 from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
 from dashboard.filters.events import ExplorerEvents, controls_of, views_of
@@ -39,11 +33,11 @@ from dashboard.services import Services
 from layouts.explorer_parts import (
     chip_badges,
     detail_body,
-    kpi_strip,
     problem_alert,
     table_column_defs,
 )
 from layouts.explorer_review import SELECTION_COLUMN
+from layouts.explorer_views import chart_views
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +139,7 @@ _REDUCER_INPUTS = {
 _REDUCER_STATE = {
     "table_store": State(Explorer.TABLE_STATE, "data"),
     "item_store": State(Explorer.ITEM_STATE, "data"),
+    "chart_store": State(Explorer.CHART_STATE, "data"),
     "run_id": State(Explorer.RUN_ID, "data"),
 }
 
@@ -161,7 +156,8 @@ def _register_reducer(app: Dash, services: Services) -> None:
         parsed = _apply(page, previous, args)
         if not from_url and parsed.state == previous and not parsed.problems:
             return _unchanged()
-        return _outputs(page, previous, parsed, from_url)
+        outputs = _outputs(page, previous, parsed, from_url)
+        return _keep_views_on_screen(outputs, args) if from_url else outputs
 
 
 def _unchanged() -> dict[str, Any]:
@@ -246,6 +242,16 @@ def _outputs(
     }
 
 
+def _keep_views_on_screen(outputs: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """A URL that asks for the charts or the table already on screen (the first view, which the
+    layout carries; back to a view that differs only in the open item) redraws neither."""
+    if outputs["charts"] == args["chart_store"]:
+        outputs["charts"] = no_update
+    if outputs["table"] == args["table_store"]:
+        outputs.update(table=no_update, columns=no_update, filter_model=no_update)
+    return outputs
+
+
 def _is_pattern(trigger: object, kind: str) -> bool:
     return isinstance(trigger, dict) and trigger.get("type") == kind
 
@@ -254,6 +260,8 @@ def _is_pattern(trigger: object, kind: str) -> bool:
 
 
 def _register_charts(app: Dash, services: Services) -> None:
+    # Not on load: the layout carries the first view's charts, and the reducer writes the chart
+    # store only when the URL asks for other charts than the ones on screen.
     @app.callback(
         Output(Explorer.KPIS, "children"),
         Output(Explorer.SCATTER, "figure"),
@@ -262,27 +270,14 @@ def _register_charts(app: Dash, services: Services) -> None:
         Output(Explorer.BARS, "figure"),
         Input(Explorer.CHART_STATE, "data"),
         State(Explorer.RUN_ID, "data"),
+        prevent_initial_call=True,
     )
     def draw_charts(charts: object, run_id: object) -> tuple[Any, ...]:
         page = open_page(services, run_id)
         if page is None:
             blank = empty_figure("This run is no longer available")
             return None, blank, blank, blank, blank
-        state = page.state(charts)
-        summaries = page.memo(
-            "charts", state, lambda: q.chart_summaries(page.run, state, indexes=page.indexes)
-        )
-        return (
-            kpi_strip(summaries.kpis),
-            scatter_figure(q.scatter_points(page.run, state, indexes=page.indexes)),
-            score_histogram_figure(summaries.scores),
-            heatmap_figure(summaries.heatmap)
-            if summaries.heatmap
-            else empty_figure("This run has fewer than two segment columns"),
-            segment_bars_figure(summaries.bars)
-            if summaries.bars
-            else empty_figure("This run has no segment columns"),
-        )
+        return chart_views(services, page.run, page.state(charts))
 
 
 def _register_table(app: Dash, services: Services) -> None:

@@ -77,7 +77,19 @@ def create_app(
     install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
     install_compression(app.server, app.config.routes_pathname_prefix)
     callbacks.jobs.register(app, services)
+    _warm(services)
     return app
+
+
+def _warm(services: Services) -> None:
+    """Load the current run and index it now, so the first visitor does not wait for it."""
+    try:
+        run = services.runs.load_current()
+    except InputError as error:
+        logger.warning("current run not loaded at start: %s", error)
+        return
+    if run is not None:
+        services.explorer_indexes.get(run)
 
 
 def _register_pages(services: Services) -> None:
