@@ -81,3 +81,15 @@ def test_callback_replies_are_compressed_and_never_served_from_the_cache(
         assert f"Money at stake by {column}" in json.dumps(figure)
         figures.append(figure)
     assert figures[0] != figures[1]
+
+
+def test_the_page_preloads_the_lazy_scripts_that_exist(client: FlaskClient) -> None:
+    """Plotly, the graph, grid and dropdown chunks are asked for with the page; each is served."""
+    page = client.get("/explorer").get_data(as_text=True)
+    preloads = re.findall(r'<link rel="preload" as="script" href="([^"]+)">', page)
+    assert any(href.endswith("plotly.min.js") for href in preloads) and len(preloads) == 4
+    for href in preloads:
+        reply = client.get(href, headers={"Accept-Encoding": "br"})
+        assert reply.status_code == 200, href
+        assert reply.mimetype in ("application/javascript", "text/javascript")
+        assert brotli.decompress(reply.data).strip()
