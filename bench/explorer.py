@@ -1,13 +1,17 @@
 """Explorer speed: real callback POSTs against the app under gunicorn on loopback.
 
     python bench/explorer.py [--items N] [--users U] [--changes C] [--synthetic] [--no-browser]
+                             [--data-dir DIR] [--browser-only]
 
 Generates a catalogue of N items and scores it (``--synthetic`` builds a synthetic scored run
 instead, for sizes where scoring would take many minutes), starts ``gunicorn app:server`` on a free
 loopback port, and replays realistic filter changes the way the browser sends them: the reducer
 (the URL and the stores), then the charts and the first block of the table. It prints latency and
-response size per callback and per change, then the same with U analysts at once, then the time to a
-fully rendered Explorer in headless Chromium. The last line is one JSON object.
+response size per callback and per change, then the same with U analysts at once, then what a
+browser sees (``bench/explorer_browser.py``): the Explorer and the Overview fully rendered from an
+empty cache, the bytes received for that, and the in-page time from a click to the views settled.
+With ``--data-dir`` the scored catalogue is kept there and reused by the next run. The last line is
+one JSON object.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from explorer_browser import browser_figures  # noqa: E402
 
 from dashboard.filters import FilterState, parse_filter_state, to_url_hash  # noqa: E402
 from dashboard.filters.events import views_of  # noqa: E402
@@ -65,8 +71,13 @@ def prepare_data(data_dir: Path, items: int, synthetic: bool) -> Run:
             stdout=subprocess.DEVNULL,
         )
         print(f"generated and scored {items:,} items in {time.perf_counter() - started:.1f} s")
+    return load_run(data_dir)
+
+
+def load_run(data_dir: Path) -> Run:
     loaded = RunStore(data_dir / "runs").load_current()
-    assert loaded is not None
+    if loaded is None:
+        raise SystemExit(f"no scored run in {data_dir}")
     return loaded
 
 
@@ -257,40 +268,53 @@ def replay(
     return changes
 
 
-def page_render_seconds(url: str) -> float | None:
-    """Navigation start to KPIs, charts and table rows all on screen, in headless Chromium."""
-    if shutil.which("chromedriver") is None:
-        return None
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-
-    options = Options()
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--window-size=1440,1000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options)
-    try:
-        driver.get(url)
-        deadline = time.monotonic() + 60
-        ready = (
-            f"return !!document.querySelector('#{Explorer.KPIS} .kpi-value') && "
-            f"!!document.querySelector('#{Explorer.SCATTER} .main-svg') && "
-            f"!!document.querySelector('#{Explorer.HEATMAP} .main-svg') && "
-            f"!!document.querySelector('#{Explorer.TABLE} .ag-row');"
+def replay_figures(base: str, run: Run, args: argparse.Namespace) -> dict[str, Any]:
+    """The server side: callback POSTs one analyst makes, then U analysts at once."""
+    client = Client(base, run)
+    replay(client, realistic_states(run, 15, seed=99))  # warm up: indexes, imports, caches
+    single = replay(client, realistic_states(run, args.changes, seed=1))
+    print(
+        f"\n{len(run.items):,} items · {args.changes} filter changes, one analyst (ms and kB per request)"
+    )
+    for name in ("reducer", "charts", "table"):
+        ms = [r[name][0] for r in single]
+        kb = [r[name][1] / 1000 for r in single]
+        print(
+            f"  {name:8s} p50 {percentile(ms, 50):7.1f}  p95 {percentile(ms, 95):7.1f}   median {statistics.median(kb):7.1f} kB  max {max(kb):7.1f} kB"
         )
-        while time.monotonic() < deadline and not driver.execute_script(ready):
-            time.sleep(0.05)
-        return float(driver.execute_script("return (performance.now()) / 1000;"))
-    finally:
-        driver.quit()
+    totals = [sum(r[n][0] for n in r) for r in single]
+    sizes = [sum(r[n][1] for n in r) / 1000 for r in single]
+    p50, p95 = percentile(totals, 50), percentile(totals, 95)
+    print(f"  change   p50 {p50:7.1f}  p95 {p95:7.1f}   median {statistics.median(sizes):7.1f} kB")
+
+    per_user = [
+        realistic_states(run, max(args.changes // 2, 20), seed=100 + u) for u in range(args.users)
+    ]
+    with ThreadPoolExecutor(max_workers=args.users) as pool:
+        results = list(
+            pool.map(
+                lambda user: replay(Client(base, run), per_user[user], args.think, seed=user),
+                range(args.users),
+            )
+        )
+    flat = [change for user in results for change in user]
+    concurrent_totals = [sum(r[n][0] for n in r) for r in flat]
+    errors = sum(1 for r in flat for n in r if r[n][2] != 200)
+    p95_concurrent = percentile(concurrent_totals, 95)
+    print(
+        f"\n{args.users} analysts at once ({args.think:g} s between changes) · {len(flat)} changes: "
+        f"p95 {p95_concurrent:.1f} ms ({p95_concurrent / p95:.2f}× one analyst), {errors} errors"
+    )
+    return {
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(p95, 1),
+        "kB_median": round(statistics.median(sizes), 1),
+        "charts_p50_ms": round(percentile([r["charts"][0] for r in single], 50), 1),
+        "users": args.users,
+        "think_s": args.think,
+        "p95_ms_concurrent": round(p95_concurrent, 1),
+        "errors": errors,
+    }
 
 
 def main() -> int:
@@ -308,81 +332,32 @@ def main() -> int:
         "--synthetic", action="store_true", help="a synthetic scored run instead of scoring"
     )
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--browser-only", action="store_true", help="skip the callback replay")
+    parser.add_argument("--data-dir", type=Path, help="keep the scored catalogue here, reuse it")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="pricescope-bench-"))
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pricescope-bench-"))
     server = None
     try:
-        run = prepare_data(data_dir, args.items, args.synthetic)
+        reuse = args.data_dir is not None and (data_dir / "runs").is_dir()
+        run = load_run(data_dir) if reuse else prepare_data(data_dir, args.items, args.synthetic)
         port = free_port()
         server = start_gunicorn(data_dir, port)
         base = f"http://127.0.0.1:{port}"
-        client = Client(base, run)
-        replay(client, realistic_states(run, 15, seed=99))  # warm up: indexes, imports, caches
-        single = replay(client, realistic_states(run, args.changes, seed=1))
-
-        print(
-            f"\n{args.items:,} items · {args.changes} filter changes, one analyst (ms and kB per request)"
-        )
-        for name in ("reducer", "charts", "table"):
-            ms = [r[name][0] for r in single]
-            kb = [r[name][1] / 1000 for r in single]
-            print(
-                f"  {name:8s} p50 {percentile(ms, 50):7.1f}  p95 {percentile(ms, 95):7.1f}   median {statistics.median(kb):7.1f} kB  max {max(kb):7.1f} kB"
-            )
-        totals = [sum(r[n][0] for n in r) for r in single]
-        sizes = [sum(r[n][1] for n in r) / 1000 for r in single]
-        p50, p95 = percentile(totals, 50), percentile(totals, 95)
-        print(
-            f"  change   p50 {p50:7.1f}  p95 {p95:7.1f}   median {statistics.median(sizes):7.1f} kB"
-        )
-
-        per_user = [
-            realistic_states(run, max(args.changes // 2, 20), seed=100 + u)
-            for u in range(args.users)
-        ]
-        with ThreadPoolExecutor(max_workers=args.users) as pool:
-            results = list(
-                pool.map(
-                    lambda user: replay(Client(base, run), per_user[user], args.think, seed=user),
-                    range(args.users),
-                )
-            )
-        flat = [change for user in results for change in user]
-        concurrent_totals = [sum(r[n][0] for n in r) for r in flat]
-        errors = sum(1 for r in flat for n in r if r[n][2] != 200)
-        p95_concurrent = percentile(concurrent_totals, 95)
-        print(
-            f"\n{args.users} analysts at once ({args.think:g} s between changes) · {len(flat)} changes: "
-            f"p95 {p95_concurrent:.1f} ms "
-            f"({p95_concurrent / p95:.2f}× one analyst), {errors} errors"
-        )
-
-        render = None if args.no_browser else page_render_seconds(f"{base}/explorer")
-        if render is not None:
-            print(
-                f"\nExplorer fully rendered in headless Chromium: {render:.2f} s from navigation start"
-            )
-        figures = {
-            "items": args.items,
-            "synthetic": args.synthetic,
-            "p50_ms": round(p50, 1),
-            "p95_ms": round(p95, 1),
-            "kB_median": round(statistics.median(sizes), 1),
-            "charts_p50_ms": round(percentile([r["charts"][0] for r in single], 50), 1),
-            "users": args.users,
-            "think_s": args.think,
-            "p95_ms_concurrent": round(p95_concurrent, 1),
-            "errors": errors,
-            "page_render_s": None if render is None else round(render, 2),
-        }
+        # The browser first, on a server that has just started: first queries count too.
+        figures: dict[str, Any] = {"items": len(run.items), "synthetic": args.synthetic}
+        if not args.no_browser:
+            figures.update(browser_figures(base, list(run.info.columns.segments)))
+        if not args.browser_only:
+            figures.update(replay_figures(base, run, args))
         print(json.dumps(figures))
         return 0
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if args.data_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -20,26 +20,22 @@ from dashboard.explain.comparables import comparables
 from dashboard.explain.item import explain
 from dashboard.explorer_state import ExplorerRun, Trigger, apply_event
 from dashboard.export import to_csv_bytes, to_excel_bytes
-from dashboard.figures.explorer import heatmap_figure, scatter_figure, segment_bars_figure
-from dashboard.figures.overview import score_histogram_figure
 from dashboard.figures.theme import empty_figure
 from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
 from dashboard.filters.events import ExplorerEvents, controls_of, views_of
-from dashboard.filters.fields import CONTROLS, VIEWS
+from dashboard.filters.fields import CONTROLS
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
-from dashboard.query.explorer_decisions import decisions_version
-from dashboard.query.memo import memoised
 from dashboard.reviews.annotate import annotate_rows
 from dashboard.runs import Run
 from dashboard.services import Services
 from layouts.explorer_parts import (
     chip_badges,
     detail_body,
-    kpi_strip,
     problem_alert,
     table_column_defs,
 )
+from layouts.explorer_views import chart_views
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +62,6 @@ class Page:
 
     def state(self, text: object) -> FilterState:
         return self.events.from_hash(text).state
-
-    def memo(self, name: str, state: FilterState, compute: Any, *extra: object) -> Any:
-        # The memo is keyed by what selects the items; the view settings change the charts too.
-        extra = (*extra, *(getattr(state, entry.field) for entry in VIEWS))
-        # Results filtered by review decisions hold only until the next decision is saved.
-        version = decisions_version(self.indexes.get(self.run), state)
-        extra = extra if version is None else (*extra, "decisions", version)
-        return memoised(self.services.results, self.run, name, state, compute, *extra)
 
 
 def open_page(services: Services, run_id: object) -> Page | None:
@@ -128,6 +116,7 @@ _REDUCER_INPUTS = {
 _REDUCER_STATE = {
     "table_store": State(Explorer.TABLE_STATE, "data"),
     "item_store": State(Explorer.ITEM_STATE, "data"),
+    "chart_store": State(Explorer.CHART_STATE, "data"),
     "run_id": State(Explorer.RUN_ID, "data"),
 }
 
@@ -144,7 +133,8 @@ def _register_reducer(app: Dash, services: Services) -> None:
         parsed = _apply(page, previous, args)
         if not from_url and parsed.state == previous and not parsed.problems:
             return _unchanged()
-        return _outputs(page, previous, parsed, from_url)
+        outputs = _outputs(page, previous, parsed, from_url)
+        return _keep_views_on_screen(outputs, args) if from_url else outputs
 
 
 def _unchanged() -> dict[str, Any]:
@@ -196,10 +186,22 @@ def _outputs(
     }
 
 
+def _keep_views_on_screen(outputs: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """A URL that asks for the charts or the table already on screen (the first view, which the
+    layout carries; back to a view that differs only in the open item) redraws neither."""
+    if outputs["charts"] == args["chart_store"]:
+        outputs["charts"] = no_update
+    if outputs["table"] == args["table_store"]:
+        outputs.update(table=no_update, columns=no_update, filter_model=no_update)
+    return outputs
+
+
 # -- the views ----------------------------------------------------------------------------------
 
 
 def _register_charts(app: Dash, services: Services) -> None:
+    # Not on load: the layout carries the first view's charts, and the reducer writes the chart
+    # store only when the URL asks for other charts than the ones on screen.
     @app.callback(
         Output(Explorer.KPIS, "children"),
         Output(Explorer.SCATTER, "figure"),
@@ -210,6 +212,7 @@ def _register_charts(app: Dash, services: Services) -> None:
         # A saved review decision changes what a view filtered by decision shows.
         Input(Reviews.VERSION, "data"),
         State(Explorer.RUN_ID, "data"),
+        prevent_initial_call=True,
     )
     def draw_charts(charts: object, _decisions: object, run_id: object) -> tuple[Any, ...]:
         page = open_page(services, run_id)
@@ -219,20 +222,7 @@ def _register_charts(app: Dash, services: Services) -> None:
         state = page.state(charts)
         if ctx.triggered_id == Reviews.VERSION and not state.decisions:
             return (no_update,) * 5  # nothing shown depends on the decisions
-        summaries = page.memo(
-            "charts", state, lambda: q.chart_summaries(page.run, state, indexes=page.indexes)
-        )
-        return (
-            kpi_strip(summaries.kpis),
-            scatter_figure(q.scatter_points(page.run, state, indexes=page.indexes)),
-            score_histogram_figure(summaries.scores),
-            heatmap_figure(summaries.heatmap)
-            if summaries.heatmap
-            else empty_figure("This run has fewer than two segment columns"),
-            segment_bars_figure(summaries.bars)
-            if summaries.bars
-            else empty_figure("This run has no segment columns"),
-        )
+        return chart_views(services, page.run, state)
 
 
 def _register_table(app: Dash, services: Services) -> None:

@@ -23,6 +23,7 @@ import layouts.login
 import layouts.overview
 from dashboard.auth import AuthConfig, install_auth
 from dashboard.auth.loopback import install_loopback_guard
+from dashboard.compression import install_compression
 from dashboard.config import Settings
 from dashboard.errors import InputError
 from dashboard.jobs.managers import background_manager
@@ -63,6 +64,7 @@ def create_app(
         # Bootstrap's CSS is served from assets/ (a_bootstrap-*.css sorts before our own CSS): the
         # app must work with no network beyond the machine.
     )
+    app.index_string = _with_preloads(app.index_string, app.config.requests_pathname_prefix)
     if services.results is not None:
         services.results.init_app(app.server)
     _register_pages(services)
@@ -75,8 +77,40 @@ def create_app(
     _install_auth(app, settings, services)
     # After the sign-in guard: a caller without a session gets 401 before any shape check.
     install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
+    install_compression(app.server, app.config.routes_pathname_prefix)
     callbacks.jobs.register(app, services)
+    _warm(services)
     return app
+
+
+def _warm(services: Services) -> None:
+    """Load the current run and index it now, so the first visitor does not wait for it."""
+    try:
+        run = services.runs.load_current()
+    except InputError as error:
+        logger.warning("current run not loaded at start: %s", error)
+        return
+    if run is not None:
+        services.explorer_indexes.get(run)
+
+
+# Scripts Dash fetches only once a page's layout shows it needs them (a graph, a grid, a dropdown):
+# Plotly alone is 1.3 MB compressed. Every page but sign-in needs them, so the browser starts
+# fetching them with the page, alongside the eager bundles, not a round trip or two later.
+LAZY_CHUNKS = (
+    "plotly/package_data/plotly.min.js",
+    "dash/dcc/async-graph.js",
+    "dash_ag_grid/async-community.js",
+    "dash/dcc/async-dropdown.js",
+)
+
+
+def _with_preloads(index: str, prefix: str) -> str:
+    links = "".join(
+        f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/{chunk}">'
+        for chunk in LAZY_CHUNKS
+    )
+    return index.replace("{%css%}", "{%css%}" + links, 1)
 
 
 def _register_pages(services: Services) -> None:

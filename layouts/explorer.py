@@ -1,8 +1,9 @@
 """Outlier Explorer: filter, cross-filter and rank the items of a run; open one to see why.
 
-The page's state lives in the URL hash (``/explorer#seg.brand=Avon&dir=under``): the layout is
-built empty and the first callback fills the controls from the hash, so a shared link reproduces
-the view and back/forward step through it.
+The page's state lives in the URL hash (``/explorer#seg.brand=Avon&dir=under``), which the server
+never sees: the layout carries the unfiltered view (KPIs and charts drawn), and the first callback
+fills the controls from the hash and redraws only if the hash asks for another view, so a shared
+link reproduces the view and back/forward step through it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from dash.development.base_component import Component
 
 from dashboard.auth import Identity, current_identity
 from dashboard.errors import InputError
-from dashboard.filters import DEFAULT_TABLE_SORT, DIRECTION_LABELS, DIRECTIONS, HEATMAP_METRICS
+from dashboard.figures.theme import Figure
+from dashboard.filters import (
+    DEFAULT_TABLE_SORT,
+    DIRECTION_LABELS,
+    DIRECTIONS,
+    HEATMAP_METRICS,
+    FilterState,
+)
+from dashboard.filters.events import views_of
 from dashboard.filters.fields import BY_FIELD, FILTERS, range_of
 from dashboard.ids import Explorer
 from dashboard.query.explorer import segment_categories
@@ -28,6 +37,7 @@ from layouts.explorer_review import (
     review_stores,
     table_toolbar,
 )
+from layouts.explorer_views import ChartViews, chart_views
 from layouts.widgets import GRAPH_CONFIG, chart_card, dom_id, notice
 
 # Chart interactions the analyst uses here: lasso and box select stay in the mode bar.
@@ -49,12 +59,14 @@ def layout(services: Services, run: str | None = None) -> Component:
             ["Run ", html.Code("python -m dashboard bootstrap"), " to score the demo catalogue."],
             "warning",
         )
+    first = views_of(FilterState())
     return html.Div(
         [
             dcc.Location(id=Explorer.URL, refresh=False),
             dcc.Store(id=Explorer.RUN_ID, data=loaded.run_id),
-            dcc.Store(id=Explorer.CHART_STATE),
-            dcc.Store(id=Explorer.TABLE_STATE),
+            # The first view (a bare link's) comes with the page; see callbacks.explorer.
+            dcc.Store(id=Explorer.CHART_STATE, data=first.charts),
+            dcc.Store(id=Explorer.TABLE_STATE, data=first.table),
             dcc.Store(id=Explorer.ITEM_STATE),
             dcc.Store(id=Explorer.GRID_PURGE),
             dcc.Download(id=Explorer.DOWNLOAD),
@@ -62,7 +74,11 @@ def layout(services: Services, run: str | None = None) -> Component:
             dbc.Row(
                 [
                     dbc.Col(_filters(services, loaded), lg=3, xl=2, className="explorer-filters"),
-                    dbc.Col(_main(loaded, identity), lg=9, xl=10),
+                    dbc.Col(
+                        _main(loaded, identity, chart_views(services, loaded, FilterState())),
+                        lg=9,
+                        xl=10,
+                    ),
                 ],
                 className="g-3",
             ),
@@ -184,7 +200,8 @@ def _number_pair(label: str, low_id: str, low: str, high_id: str, high: str) -> 
     )
 
 
-def _main(run: Run, identity: Identity | None) -> Component:
+def _main(run: Run, identity: Identity | None, first: ChartViews) -> Component:
+    kpis, scatter, scores, heatmap, bars = first
     segments = list(run.info.columns.segments)
     axis_options = [{"label": name, "value": name} for name in segments]
     return html.Div(
@@ -210,13 +227,17 @@ def _main(run: Run, identity: Identity | None) -> Component:
                 ],
                 className="d-flex align-items-center flex-wrap mb-2 chips-row",
             ),
-            dcc.Loading(html.Div(id=Explorer.KPIS, className="mb-3"), type="dot", delay_show=400),
+            dcc.Loading(
+                html.Div(kpis, id=Explorer.KPIS, className="mb-3"), type="dot", delay_show=400
+            ),
             dbc.Row(
                 [
                     dbc.Col(
-                        chart_card(_graph(Explorer.SCATTER, SCATTER_CONFIG)), xl=7, className="mb-3"
+                        chart_card(_graph(Explorer.SCATTER, scatter, SCATTER_CONFIG)),
+                        xl=7,
+                        className="mb-3",
                     ),
-                    dbc.Col(chart_card(_graph(Explorer.SCORES)), xl=5, className="mb-3"),
+                    dbc.Col(chart_card(_graph(Explorer.SCORES, scores)), xl=5, className="mb-3"),
                 ],
                 className="g-3",
             ),
@@ -240,13 +261,13 @@ def _main(run: Run, identity: Identity | None) -> Component:
                                     ],
                                     className="g-2 mb-2",
                                 ),
-                                _graph(Explorer.HEATMAP),
+                                _graph(Explorer.HEATMAP, heatmap),
                             ]
                         ),
                         xl=7,
                         className="mb-3",
                     ),
-                    dbc.Col(chart_card(_graph(Explorer.BARS)), xl=5, className="mb-3"),
+                    dbc.Col(chart_card(_graph(Explorer.BARS, bars)), xl=5, className="mb-3"),
                 ],
                 className="g-3",
             ),
@@ -296,8 +317,8 @@ def _axis_picker(label: str, component_id: str, options: list[dict[str, str]]) -
     )
 
 
-def _graph(component_id: str, config: object = GRAPH_CONFIG) -> dcc.Graph:
-    return dcc.Graph(id=component_id, config=config)  # type: ignore[arg-type]
+def _graph(component_id: str, figure: Figure, config: object = GRAPH_CONFIG) -> dcc.Graph:
+    return dcc.Graph(id=component_id, figure=figure, config=config)  # type: ignore[arg-type]
 
 
 def _table(run: Run) -> Component:

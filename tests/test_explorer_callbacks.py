@@ -8,6 +8,7 @@ may produce a 5xx; the bad ones must come back with a message a person can read.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from flask.testing import FlaskClient
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
-from dashboard.filters import from_url_hash
+from dashboard.filters import FilterState, from_url_hash
+from dashboard.filters.events import views_of
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
 from dashboard.runs import Run, RunStore
@@ -323,3 +325,40 @@ def test_a_saved_decision_redraws_charts_filtered_by_decision_at_once(
     untouched = charts("#dir=under", version, version_key)
     assert untouched.status_code in (200, 204)
     assert untouched.status_code == 204 or json.loads(untouched.data)["response"] == {}
+
+
+def test_a_bare_link_keeps_the_first_view_the_layout_carries(app_client: Any) -> None:
+    """The layout draws the unfiltered view; loading it must not ask for the same charts and rows
+    again, while a link to another view, or back to it, does redraw."""
+    client, run, _ = app_client
+    first = views_of(FilterState())
+    layout = json.dumps(json.loads(client.get("/_dash-layout").data))
+    page = post(
+        app_client,
+        "_pages_content.children",
+        {"_pages_location.pathname": "/explorer", "_pages_location.search": ""},
+        ["_pages_location.pathname"],
+    )
+    assert page.status_code == 200 and str(Explorer.KPIS) not in layout
+    drawn = json.dumps(json.loads(page.data))
+    assert f"{len(run.items):,}" in drawn and '"type": "scattergl"' in drawn.replace('":"', '": "')
+    on_screen = {
+        f"{Explorer.CHART_STATE}.data": first.charts,
+        f"{Explorer.TABLE_STATE}.data": first.table,
+    }
+    loaded = reducer(app_client, run, f"{Explorer.URL}.hash", **on_screen)
+    assert str(Explorer.CHART_STATE) not in loaded and str(Explorer.TABLE_STATE) not in loaded
+    assert str(Explorer.CHIPS) in loaded  # the controls and chips still follow the link
+
+    shared = reducer(
+        app_client,
+        run,
+        f"{Explorer.URL}.hash",
+        **{f"{Explorer.URL}.hash": "#flagged=1"},
+        **on_screen,
+    )
+    assert (
+        shared[str(Explorer.CHART_STATE)]["data"]
+        == views_of(replace(FilterState(), flagged_only=True)).charts
+    )
+    assert str(Explorer.TABLE_STATE) in shared
