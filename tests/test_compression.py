@@ -10,12 +10,12 @@ from pathlib import Path
 import brotli
 import pytest
 from flask.testing import FlaskClient
-from tests.callback_requests import callback_payload, find_callback
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
 from dashboard.ids import Overview
 from dashboard.runs import RunStore
+from testkit.callback_requests import callback_payload, find_callback
 from tests.conftest import SMALL_DEMO
 
 
