@@ -1,5 +1,11 @@
 """PriceScope: run with ``python app.py`` (development server) or ``gunicorn app:server``.
 
+With ``REDIS_URL`` set, recompute jobs run on Celery workers built from this same module::
+
+    celery -A app:celery_app worker --pool prefork --concurrency 1
+
+Prefork, so that a cancel (a revoke with terminate) can stop the child running the job.
+
 On first start this generates the demo catalogue and scores it (a progress bar shows the stages);
 later starts reuse the current run and serve within seconds.
 """
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from dashboard.app_factory import create_app
 from dashboard.bootstrap import ensure_current_run
@@ -32,6 +39,17 @@ else:
 
 app = create_app(settings)
 server = app.server
+
+
+def __getattr__(name: str) -> Any:
+    """``celery_app``: the job queue of this app, for the Celery worker; only REDIS_URL gives one."""
+    if name != "celery_app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if "celery" not in server.extensions:
+        raise SystemExit("The job worker needs REDIS_URL (the Redis the web process uses).")
+    logger.info("job worker ready for %s", settings.data_dir)
+    return server.extensions["celery"]
+
 
 if __name__ == "__main__":
     logger.info("serving on http://%s:%s/", settings.host, settings.port)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
-from dash import Dash
+from dash import CeleryManager, Dash
 from dash.development.base_component import Component
 
 import callbacks.decisions
@@ -64,7 +64,12 @@ def create_app(
         # Bootstrap's CSS is served from assets/ (a_bootstrap-*.css sorts before our own CSS): the
         # app must work with no network beyond the machine.
     )
+    dash_set_up = _first_request_set_up(app)
     app.index_string = _with_preloads(app.index_string, app.config.requests_pathname_prefix)
+    if isinstance(manager, CeleryManager):
+        # Flask's place for an extension's state: app.py hands it to ``celery -A app:celery_app``,
+        # so the job worker builds this same app and registers the same jobs as the web process.
+        app.server.extensions["celery"] = manager.handle
     if services.results is not None:
         services.results.init_app(app.server)
     _register_pages(services)
@@ -80,7 +85,22 @@ def create_app(
     install_compression(app.server, app.config.routes_pathname_prefix)
     callbacks.jobs.register(app, services)
     _warm(services)
+    with app.server.test_request_context("/"):
+        for step in dash_set_up:
+            step()
     return app
+
+
+def _first_request_set_up(app: Dash) -> tuple[Callable[[], object], ...]:
+    """Dash's own set-up, which it runs on a process's first request; the factory runs it at start.
+
+    Dash registers the script paths it may serve, the page router's callback and the job-cancel
+    callbacks in before-request hooks that mark themselves done *before* doing the work, with no
+    lock. In a threaded gunicorn worker, the requests that arrive meanwhile skip the set-up: a
+    script then fails with a 500 (``"dash" is not a registered library``) and the callback list can
+    lack the page router. These are the hooks Dash installs on construction, before any of ours.
+    """
+    return tuple(app.server.before_request_funcs.get(None, ()))
 
 
 def _warm(services: Services) -> None:

@@ -99,7 +99,7 @@ def celery_settings(
             "-m",
             "celery",
             "-A",
-            "dashboard.jobs.worker:celery_app",
+            "app:celery_app",
             "worker",
             "--pool",
             "prefork",

@@ -34,7 +34,7 @@ def run(demo_root: Path) -> Run:
 def client(demo_settings: Settings) -> FlaskClient:
     app = create_app(demo_settings)
     client = app.server.test_client()
-    assert client.get("/").status_code == 200  # the first request sets up the page router
+    assert client.get("/").status_code == 200  # the page answers
     return client
 
 

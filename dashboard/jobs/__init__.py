@@ -1,8 +1,8 @@
 """Recompute jobs: scopes and their choices, the re-aggregate-and-score job, job records, queueing
 and who may start a queued job (``queue``), which job a page follows (``lookup``), how jobs are run.
 
-``dashboard.jobs.managers`` (the Dash background-callback manager) and ``dashboard.jobs.worker``
-(the Celery worker's entry point) import dash and celery; nothing else here does.
+``dashboard.jobs.managers`` (the Dash background-callback manager) imports dash and celery; nothing
+else here does. The Celery worker's entry point is ``app.py`` itself (``celery -A app:celery_app``).
 """
 
 from dashboard.jobs.recompute import RecomputeOutcome, TransactionSource, recompute

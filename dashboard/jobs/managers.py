@@ -1,7 +1,7 @@
 """Which Dash background-callback manager runs the jobs: Celery + Redis, or a local disk cache.
 
-With ``REDIS_URL`` set, jobs go to Celery workers (``dashboard.jobs.worker``) through Redis, so any
-number of web processes and machines share them. Otherwise each job runs in a subprocess of the web
+With ``REDIS_URL`` set, jobs go to Celery workers (``celery -A app:celery_app``) through Redis, so
+any number of web processes and machines share them. Otherwise each job runs in a subprocess of the web
 process, with one explicit private (0700) diskcache directory that every web worker shares.
 
 A job's process has no request to ask who started it, so every callback request carries its
