@@ -59,24 +59,36 @@ def test_analyst_reviews_three_items_and_a_viewer_sees_them_read_only(
 
     sign_in(dash_duo, "ann")
     dash_duo.driver.get(f"{dash_duo.server_url}/explorer#flagged=1")
-    boxes = wait_for(
-        lambda: (
-            [
-                box
-                for box in dash_duo.find_elements(
-                    f"#{Explorer.TABLE} .ag-pinned-left-cols-container .ag-selection-checkbox input"
-                )
-                if box.is_displayed()
-            ][:3]
-            or dash_duo.find_elements(f"#{Explorer.TABLE} .ag-selection-checkbox input")[:3]
+    run = services.runs.load_current()
+    assert run is not None
+    flagged = int(run.items["flagged"].sum())
+    # The page opens on the whole run and then applies the link: wait until the table holds the
+    # flagged items, so the rows ticked are the ones that stay on screen.
+    wait_for(
+        lambda: dash_duo.find_element(f"#{Explorer.TABLE_COUNT}").text.startswith(
+            f"{flagged:,} items"
         ),
-        what="row checkboxes",
+        what="the flagged items in the table",
     )
-    rows = []
-    for box in boxes[:3]:
-        row = box.find_element(By.XPATH, "./ancestor::div[@row-id]")
-        rows.append(row.get_attribute("row-id"))
-        dash_duo.driver.execute_script("arguments[0].click();", box)
+
+    def first_rows() -> list[str]:
+        return [
+            row.get_attribute("row-id")
+            for row in dash_duo.find_elements(
+                f"#{Explorer.TABLE} .ag-center-cols-container .ag-row"
+            )
+        ][:3]
+
+    rows = wait_for(lambda: len(first_rows()) == 3 and first_rows(), what="three table rows")
+    for item in rows:
+        box = f"#{Explorer.TABLE} .ag-row[row-id='{item}'] .ag-selection-checkbox input"
+        wait_for(
+            lambda box=box: dash_duo.driver.execute_script(
+                "const b = document.querySelector(arguments[0]); if (b) { b.click(); } return !!b;",
+                box,
+            ),
+            what=f"the tick box of {item}",
+        )
     wait_for(
         lambda: dash_duo.find_element(f"#{Reviews.SELECTED_COUNT}").text == "3 selected",
         what="three selected",
