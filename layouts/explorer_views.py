@@ -1,11 +1,14 @@
-"""The Explorer's KPI strip and four charts for one filter state.
+"""The Explorer's KPI strip, four charts and a block of table rows for one filter state.
 
-Drawn by the charts callback on every filter change, and by the layout for the view a bare
-``/explorer`` link opens, so the first view arrives with the page instead of two round trips later.
+Drawn by the reducer on every filter change (only the parts whose data changed), by the charts
+callback when a saved decision changes a view filtered by decision, and by the layout for the view
+a bare ``/explorer`` link opens, so the first view arrives with the page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from dash.development.base_component import Component
@@ -13,14 +16,16 @@ from dash.development.base_component import Component
 from dashboard.figures.explorer import heatmap_figure, scatter_figure, segment_bars_figure
 from dashboard.figures.overview import score_histogram_figure
 from dashboard.figures.theme import Figure, empty_figure
-from dashboard.filters import FilterState
+from dashboard.filters import FilterState, filter_model_of
 from dashboard.query import explorer as q
 from dashboard.query.explorer_memo import explorer_memoised
+from dashboard.reviews.annotate import annotate_rows
 from dashboard.runs import Run
 from dashboard.services import Services
 from layouts.explorer_parts import kpi_strip
 
 ChartViews = tuple[Component, Figure, Figure, Figure, Figure]
+CHART_PARTS: tuple[str, ...] = ("kpis", "scatter", "scores", "heatmap", "bars")
 
 
 def chart_summaries(services: Services, run: Run, state: FilterState) -> Any:
@@ -36,11 +41,16 @@ def chart_summaries(services: Services, run: Run, state: FilterState) -> Any:
     )
 
 
-def chart_views(services: Services, run: Run, state: FilterState) -> ChartViews:
+def chart_views(
+    services: Services, run: Run, state: FilterState, parts: Collection[str] = CHART_PARTS
+) -> ChartViews:
+    """Every chart for ``state``; the scatter (the one not cached) only if ``parts`` names it."""
     summaries = chart_summaries(services, run, state)
     return (
         kpi_strip(summaries.kpis),
-        scatter_figure(q.scatter_points(run, state, indexes=services.explorer_indexes)),
+        scatter_figure(q.scatter_points(run, state, indexes=services.explorer_indexes))
+        if "scatter" in parts
+        else empty_figure(""),
         score_histogram_figure(summaries.scores),
         heatmap_figure(summaries.heatmap)
         if summaries.heatmap
@@ -49,3 +59,54 @@ def chart_views(services: Services, run: Run, state: FilterState) -> ChartViews:
         if summaries.bars
         else empty_figure("This run has no segment columns"),
     )
+
+
+def chart_parts(
+    services: Services, run: Run, state: FilterState, parts: Collection[str]
+) -> dict[str, Any]:
+    """The KPIs and charts named in ``parts`` (of :data:`CHART_PARTS`), by name."""
+    if not any(part in parts for part in CHART_PARTS):
+        return {}
+    drawn = dict(zip(CHART_PARTS, chart_views(services, run, state, parts), strict=True))
+    return {part: view for part, view in drawn.items() if part in parts}
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    """One block of the table's rows as AG Grid's infinite model takes it, and the count line."""
+
+    response: dict[str, Any]
+    count: str
+
+
+def table_block(
+    services: Services,
+    run: Run,
+    state: FilterState,
+    request: dict[str, Any],
+) -> TableBlock:
+    """Rows ``[startRow, endRow)`` of the table for ``state``; the request's ``sortModel`` and
+    ``filterModel`` (the grid's own) override the state's order and column filters when given."""
+    rows = q.table_page(
+        run,
+        state,
+        request.get("startRow"),
+        request.get("endRow"),
+        request.get("sortModel"),
+        request.get("filterModel"),
+        indexes=services.explorer_indexes,
+    )
+    count = f"{rows.row_count:,} items" + (" · " + " ".join(rows.problems) if rows.problems else "")
+    annotated = annotate_rows(rows.rows, run, services.reviewing)
+    return TableBlock({"rowData": annotated, "rowCount": rows.row_count}, count)
+
+
+def first_rows(services: Services, run: Run, state: FilterState, rows: int) -> TableBlock:
+    """The table's first ``rows`` rows for ``state``, with the order and column filters they were
+    drawn with, so the grid can tell whether they answer its request for its first block."""
+    block = table_block(services, run, state, {"startRow": 0, "endRow": rows})
+    drawn_with = {
+        "sortModel": [{"colId": column, "sort": order} for column, order in state.table_sort],
+        "filterModel": filter_model_of(state.table_filters),
+    }
+    return TableBlock({**block.response, **drawn_with}, block.count)
