@@ -362,3 +362,36 @@ def test_a_bare_link_keeps_the_first_view_the_layout_carries(app_client: Any) ->
         == views_of(replace(FilterState(), flagged_only=True)).charts
     )
     assert str(Explorer.TABLE_STATE) in shared
+
+
+def test_a_filter_change_brings_kpis_charts_and_first_rows_in_one_response(
+    app_client: Any,
+) -> None:
+    """One click, one round trip: the reducer's response carries the KPIs, every chart whose data
+    changed and the table's first block of rows, so nothing waits for a second request."""
+    run = app_client[1]
+    flagged = f"{Explorer.FLAGGED_ONLY}.value"
+    response = reducer(app_client, run, flagged, **{flagged: True})
+    shown = texts(response[str(Explorer.KPIS)]["children"])
+    expected = int(run.items["flagged"].sum())
+    assert shown[shown.index("Items") + 1] == f"{expected:,}"
+    for chart in (Explorer.SCATTER, Explorer.SCORES, Explorer.HEATMAP, Explorer.BARS):
+        assert response[str(chart)]["figure"]["data"], chart
+    # The rows go into the grid's ``context`` option, a patch of its options (the rest stay).
+    (operation,) = response[str(Explorer.TABLE)]["dashGridOptions"]["operations"]
+    assert operation["location"] == ["context"]
+    block = operation["params"]["value"]["firstRows"]
+    assert block["rowCount"] == expected and 0 < len(block["rowData"]) <= 100
+    assert all(row["flagged"] for row in block["rowData"])
+    assert response[str(Explorer.TABLE_COUNT)]["children"] == f"{expected:,} items"
+
+
+def test_a_heatmap_metric_change_redraws_only_the_heatmap(app_client: Any) -> None:
+    run = app_client[1]
+    metric = f"{Explorer.HEATMAP_METRIC}.value"
+    response = reducer(app_client, run, metric, **{metric: "share_flagged"})
+    assert response[str(Explorer.URL)]["hash"] == "#hm=share_flagged"
+    assert str(Explorer.HEATMAP) in response
+    for untouched in (Explorer.KPIS, Explorer.SCATTER, Explorer.SCORES, Explorer.BARS):
+        assert str(untouched) not in response, untouched
+    assert str(Explorer.TABLE) not in response  # the rows do not depend on the heatmap
