@@ -337,6 +337,8 @@ def _table(run: Run) -> Component:
             "maxBlocksInCache": 20,
             "infiniteInitialRowCount": 1,
             "animateRows": False,
+            # Rows drawn in one go when a block arrives, not spread over animation frames.
+            "suppressAnimationFrame": True,
             "getRowId": {"function": "params.data.item_id"},
             "rowSelection": ROW_SELECTION,
         },

@@ -11,9 +11,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from dash import Patch
 from dash.development.base_component import Component
 
-from dashboard.figures.explorer import heatmap_figure, scatter_figure, segment_bars_figure
+from dashboard.figures.explorer import (
+    heatmap_figure,
+    scatter_figure,
+    scatter_highlights,
+    segment_bars_figure,
+)
 from dashboard.figures.overview import score_histogram_figure
 from dashboard.figures.theme import Figure, empty_figure
 from dashboard.filters import FilterState, filter_model_of
@@ -64,11 +70,33 @@ def chart_views(
 def chart_parts(
     services: Services, run: Run, state: FilterState, parts: Collection[str]
 ) -> dict[str, Any]:
-    """The KPIs and charts named in ``parts`` (of :data:`CHART_PARTS`), by name."""
-    if not any(part in parts for part in CHART_PARTS):
-        return {}
-    drawn = dict(zip(CHART_PARTS, chart_views(services, run, state, parts), strict=True))
-    return {part: view for part, view in drawn.items() if part in parts}
+    """The KPIs and charts named in ``parts`` (of :data:`CHART_PARTS`), by name. When the scatter's
+    points are the same (``parts`` lacks ``"scatter_points"``) and only its own box/lasso changed,
+    the scatter is a patch of its highlight rather than a new figure."""
+    highlight = None
+    if "scatter" in parts and "scatter_points" not in parts:
+        highlight = scatter_highlight(services, run, state)
+    wanted = [
+        p for p in CHART_PARTS if p in parts and not (p == "scatter" and highlight is not None)
+    ]
+    if not wanted:
+        return {} if highlight is None else {"scatter": highlight}
+    drawn = dict(zip(CHART_PARTS, chart_views(services, run, state, wanted), strict=True))
+    views = {part: drawn[part] for part in wanted}
+    return views if highlight is None else {**views, "scatter": highlight}
+
+
+def scatter_highlight(services: Services, run: Run, state: FilterState) -> Patch | None:
+    """The scatter's own selection as a patch of the figure on screen: the 20,000 points stay."""
+    points = q.scatter_points(run, state, indexes=services.explorer_indexes)
+    highlights = scatter_highlights(points)
+    if highlights is None:
+        return None
+    patch = Patch()
+    for index, changes in highlights.items():
+        for key, value in changes.items():
+            patch["data"][index][key] = value
+    return patch
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.figures.explorer import scatter_trace_codes
 from dashboard.filters import FilterState, from_url_hash
 from dashboard.filters.events import views_of
 from dashboard.ids import Explorer, Reviews
@@ -395,3 +396,26 @@ def test_a_heatmap_metric_change_redraws_only_the_heatmap(app_client: Any) -> No
     for untouched in (Explorer.KPIS, Explorer.SCATTER, Explorer.SCORES, Explorer.BARS):
         assert str(untouched) not in response, untouched
     assert str(Explorer.TABLE) not in response  # the rows do not depend on the heatmap
+
+
+def test_a_box_on_the_scatter_patches_its_highlight_and_redraws_the_others(
+    app_client: Any,
+) -> None:
+    """The scatter is not filtered by its own box, so its points stay and only their highlight is
+    sent; the other charts, the KPIs and the rows are filtered by it and come whole."""
+    run = app_client[1]
+    box = {"range": {"x": [50, 120], "y": [40, 200]}}
+    selected = f"{Explorer.SCATTER}.selectedData"
+    response = reducer(app_client, run, selected, **{selected: box})
+    assert "sel=" in response[str(Explorer.URL)]["hash"]
+    scatter = response[str(Explorer.SCATTER)]["figure"]
+    operations = scatter["operations"]
+    assert {op["location"][-1] for op in operations} == {"selectedpoints", "unselected"}
+    points = q.scatter_points(run, FilterState(), indexes=None)
+    first_points_trace = next(
+        i for i, code in enumerate(scatter_trace_codes(points)) if code is not None
+    )
+    assert min(op["location"][1] for op in operations) == first_points_trace
+    for whole in (Explorer.SCORES, Explorer.HEATMAP, Explorer.BARS):
+        assert response[str(whole)]["figure"]["data"], whole
+    assert str(Explorer.KPIS) in response and str(Explorer.TABLE) in response

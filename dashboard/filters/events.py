@@ -41,7 +41,16 @@ def views_of(state: FilterState) -> Views:
 
 # What each part of the page draws from. Only the heatmap reads its metric; the bar chart reads the
 # heatmap's axes too (it picks a column the heatmap does not show); the table's rows read neither.
-DRAWN_PARTS: tuple[str, ...] = ("kpis", "scatter", "scores", "heatmap", "bars", "rows")
+# The scatter's points do not depend on its own box/lasso, which only highlights some of them.
+DRAWN_PARTS: tuple[str, ...] = (
+    "kpis",
+    "scatter",
+    "scatter_points",
+    "scores",
+    "heatmap",
+    "bars",
+    "rows",
+)
 
 
 def drawn_from(state: FilterState) -> dict[str, str]:
@@ -59,6 +68,7 @@ def drawn_from(state: FilterState) -> dict[str, str]:
     return {
         "kpis": common,
         "scatter": common,
+        "scatter_points": to_url_hash(charts.without_selections("scatter")),
         "scores": common,
         "heatmap": to_url_hash(
             replace(state, table_sort=DEFAULT_TABLE_SORT, table_filters=(), item=None)
