@@ -1,9 +1,10 @@
 """Outlier Explorer callbacks.
 
 One reducer turns every event (a control, a chip, a chart click, the URL, the grid) into a new
-filter state, writes it to the URL hash, and writes each of three stores only when the part of
-the state it holds changed: the charts listen to one, the table to another, the detail panel to the
-third, so a change redraws only what it affects.
+filter state, writes it to the URL hash, and in the same response draws what the change affects:
+the KPIs and each chart whose data changed, and the table's first block of rows, which the grid
+takes (assets/explorer_grid.js) without asking the server again. Three stores remember
+the parts of the state the charts, the table and the detail panel show.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+from dash import ALL, Dash, Input, Output, Patch, State, ctx, dcc, no_update
 from dash.development.base_component import Component
 
 from dashboard.errors import InputError
@@ -22,20 +23,26 @@ from dashboard.explorer_state import ExplorerRun, Trigger, apply_event
 from dashboard.export import to_csv_bytes, to_excel_bytes
 from dashboard.figures.theme import empty_figure
 from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
-from dashboard.filters.events import ExplorerEvents, controls_of, views_of
+from dashboard.filters.events import ExplorerEvents, changed_parts, controls_of, views_of
 from dashboard.filters.fields import CONTROLS
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
-from dashboard.reviews.annotate import annotate_rows
 from dashboard.runs import Run
 from dashboard.services import Services
+from layouts.explorer import TABLE_BLOCK_ROWS
 from layouts.explorer_parts import (
     chip_badges,
     detail_body,
     problem_alert,
     table_column_defs,
 )
-from layouts.explorer_views import chart_views
+from layouts.explorer_views import (
+    CHART_PARTS,
+    chart_parts,
+    chart_views,
+    first_rows,
+    table_block,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +105,15 @@ _REDUCER_OUTPUTS = {
     "filter_model": Output(Explorer.TABLE, "filterModel"),
     "segments": Output(SEGMENTS, "value"),
     **{name: Output(cid, "value") for name, cid in CONTROLS.items()},
+    # Drawn here rather than by callbacks listening to the stores: one round trip per change.
+    # The charts callback draws them too, after a saved decision (hence the duplicates).
+    "kpis": Output(Explorer.KPIS, "children", allow_duplicate=True),
+    "scatter": Output(Explorer.SCATTER, "figure", allow_duplicate=True),
+    "scores": Output(Explorer.SCORES, "figure", allow_duplicate=True),
+    "heatmap": Output(Explorer.HEATMAP, "figure", allow_duplicate=True),
+    "bars": Output(Explorer.BARS, "figure", allow_duplicate=True),
+    "rows": Output(Explorer.TABLE, "dashGridOptions"),
+    "count": Output(Explorer.TABLE_COUNT, "children", allow_duplicate=True),
 }
 _REDUCER_INPUTS = {
     "url": Input(Explorer.URL, "hash"),
@@ -122,7 +138,13 @@ _REDUCER_STATE = {
 
 
 def _register_reducer(app: Dash, services: Services) -> None:
-    @app.callback(output=_REDUCER_OUTPUTS, inputs=_REDUCER_INPUTS, state=_REDUCER_STATE)
+    # On load too: the URL may ask for another view than the first one the layout carries.
+    @app.callback(
+        output=_REDUCER_OUTPUTS,
+        inputs=_REDUCER_INPUTS,
+        state=_REDUCER_STATE,
+        prevent_initial_call="initial_duplicate",
+    )
     def reduce(**args: Any) -> dict[str, Any]:
         page = open_page(services, args["run_id"])
         if page is None:
@@ -168,7 +190,9 @@ def _outputs(
     controls = controls_of(state)
     axes = q.default_heatmap_axes(page.run, state, indexes=page.indexes) or (None, None)
     controls.update(heatmap_x=axes[0], heatmap_y=axes[1])
+    drawn = _drawn(page, previous, state, trigger)
     return {
+        **drawn,
         "hash": no_update if from_url else "#" + to_url_hash(state),
         "charts": views.charts if from_url or views.charts != before.charts else no_update,
         "table": views.table if from_url or views.table != before.table else no_update,
@@ -186,6 +210,22 @@ def _outputs(
     }
 
 
+def _drawn(
+    page: Page, previous: FilterState, state: FilterState, trigger: object
+) -> dict[str, Any]:
+    """The KPIs and charts whose data changed, and the table's first block of rows if they
+    changed, except when the grid asked for rows itself (it awaits the rows callback's answer)."""
+    parts = changed_parts(previous, state)
+    drawn = chart_parts(page.services, page.run, state, parts)
+    views = {part: drawn.get(part, no_update) for part in CHART_PARTS}
+    if "rows" not in parts or trigger == Explorer.TABLE:
+        return {**views, "rows": no_update, "count": no_update}
+    block = first_rows(page.services, page.run, state, TABLE_BLOCK_ROWS)
+    rows = Patch()
+    rows["context"] = {"firstRows": block.response}
+    return {**views, "rows": rows, "count": block.count}
+
+
 def _keep_views_on_screen(outputs: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
     """A URL that asks for the charts or the table already on screen (the first view, which the
     layout carries; back to a view that differs only in the open item) redraws neither."""
@@ -200,27 +240,26 @@ def _keep_views_on_screen(outputs: dict[str, Any], args: dict[str, Any]) -> dict
 
 
 def _register_charts(app: Dash, services: Services) -> None:
-    # Not on load: the layout carries the first view's charts, and the reducer writes the chart
-    # store only when the URL asks for other charts than the ones on screen.
+    # A saved review decision changes what a view filtered by decision shows; every other change
+    # is drawn by the reducer.
     @app.callback(
-        Output(Explorer.KPIS, "children"),
-        Output(Explorer.SCATTER, "figure"),
-        Output(Explorer.SCORES, "figure"),
-        Output(Explorer.HEATMAP, "figure"),
-        Output(Explorer.BARS, "figure"),
-        Input(Explorer.CHART_STATE, "data"),
-        # A saved review decision changes what a view filtered by decision shows.
+        Output(Explorer.KPIS, "children", allow_duplicate=True),
+        Output(Explorer.SCATTER, "figure", allow_duplicate=True),
+        Output(Explorer.SCORES, "figure", allow_duplicate=True),
+        Output(Explorer.HEATMAP, "figure", allow_duplicate=True),
+        Output(Explorer.BARS, "figure", allow_duplicate=True),
         Input(Reviews.VERSION, "data"),
+        State(Explorer.CHART_STATE, "data"),
         State(Explorer.RUN_ID, "data"),
         prevent_initial_call=True,
     )
-    def draw_charts(charts: object, _decisions: object, run_id: object) -> tuple[Any, ...]:
+    def draw_charts(_decisions: object, charts: object, run_id: object) -> tuple[Any, ...]:
         page = open_page(services, run_id)
         if page is None:
             blank = empty_figure("This run is no longer available")
             return None, blank, blank, blank, blank
         state = page.state(charts)
-        if ctx.triggered_id == Reviews.VERSION and not state.decisions:
+        if not state.decisions:
             return (no_update,) * 5  # nothing shown depends on the decisions
         return chart_views(services, page.run, state)
 
@@ -237,21 +276,8 @@ def _register_table(app: Dash, services: Services) -> None:
         page = open_page(services, run_id)
         if page is None or not isinstance(request, dict):
             return no_update, no_update
-        state = page.state(table)
-        rows = q.table_page(
-            page.run,
-            state,
-            request.get("startRow"),
-            request.get("endRow"),
-            request.get("sortModel"),
-            request.get("filterModel"),
-            indexes=page.indexes,
-        )
-        counted = f"{rows.row_count:,} items" + (
-            " · " + " ".join(rows.problems) if rows.problems else ""
-        )
-        annotated = annotate_rows(rows.rows, page.run, services.reviewing)
-        return {"rowData": annotated, "rowCount": rows.row_count}, counted
+        block = table_block(services, page.run, page.state(table), request)
+        return block.response, block.count
 
 
 def _register_detail(app: Dash, services: Services) -> None:
@@ -294,21 +320,6 @@ def _register_export(app: Dash, services: Services) -> None:
 
 
 def _register_clientside(app: Dash) -> None:
-    # A new table state (filters, order) empties the grid's block cache, so it asks for rows again.
-    app.clientside_callback(
-        """
-        function(table, gridId) {
-            const api = window.dash_ag_grid && window.dash_ag_grid.getApi
-                ? window.dash_ag_grid.getApi(gridId) : null;
-            if (api && !api.isDestroyed()) { api.purgeInfiniteCache(); }
-            return window.dash_clientside.no_update;
-        }
-        """,
-        Output(Explorer.GRID_PURGE, "data"),
-        Input(Explorer.TABLE_STATE, "data"),
-        State(Explorer.TABLE, "id"),
-        prevent_initial_call=True,
-    )
     # "Copy link" copies the page's own address, hash and all.
     app.clientside_callback(
         "function(n) { return window.location.href; }",

@@ -61,7 +61,6 @@ class Explorer(StrEnum):
     EXPORT_CSV = "explorer-export-csv"
     EXPORT_XLSX = "explorer-export-xlsx"
     DOWNLOAD = "explorer-download"
-    GRID_PURGE = "explorer-grid-purge"
     DETAIL = "explorer-detail"
     DETAIL_BODY = "explorer-detail-body"
     COPY_LINK = "explorer-copy-link"

@@ -68,7 +68,6 @@ def layout(services: Services, run: str | None = None) -> Component:
             dcc.Store(id=Explorer.CHART_STATE, data=first.charts),
             dcc.Store(id=Explorer.TABLE_STATE, data=first.table),
             dcc.Store(id=Explorer.ITEM_STATE),
-            dcc.Store(id=Explorer.GRID_PURGE),
             dcc.Download(id=Explorer.DOWNLOAD),
             *review_stores(),
             dbc.Row(
@@ -338,9 +337,14 @@ def _table(run: Run) -> Component:
             "maxBlocksInCache": 20,
             "infiniteInitialRowCount": 1,
             "animateRows": False,
+            # Rows drawn in one go when a block arrives, not spread over animation frames.
+            "suppressAnimationFrame": True,
             "getRowId": {"function": "params.data.item_id"},
             "rowSelection": ROW_SELECTION,
         },
+        # The reducer sends the first block of rows with the KPIs, in the grid's ``context``
+        # option; assets/explorer_grid.js hands them to the grid when that option changes.
+        eventListeners={"gridOptionsChanged": ["pricescopeShowFirstRows(params)"]},
         style={"height": "520px", "width": "100%"},
     )
 

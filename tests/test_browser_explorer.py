@@ -264,3 +264,56 @@ def test_lasso_on_the_scatter_selects_by_price(
     assert 0 < selected < len(run.items)
     wait_for(lambda: kpi(dash_duo, "Items") == f"{selected:,}", what="KPIs of the lasso")
     assert dash_duo.get_logs() == []
+
+
+# Records the output of every callback request the page sends from now on.
+RECORD_REQUESTS = """
+window.__callbackRequests = [];
+const send = window.fetch;
+window.fetch = function (url, options) {
+  if (String(url).includes('_dash-update-component') && options && options.body) {
+    window.__callbackRequests.push(JSON.parse(options.body).output);
+  }
+  return send.apply(this, arguments);
+};
+"""
+
+
+def test_a_filter_change_is_one_request_and_the_table_shows_its_rows(
+    dash_duo: Any, demo_settings: Settings, run: Run
+) -> None:
+    """The reducer's one response carries the KPIs, the charts and the table's first rows: the
+    grid shows the filtered rows without asking the server for them again."""
+    dash_duo.start_server(create_app(demo_settings))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/explorer")
+    dash_duo.wait_for_text_to_equal(
+        f"#{Explorer.KPIS} .kpi-value", f"{len(run.items):,}", timeout=30
+    )
+    row_zero = f"#{Explorer.TABLE} .ag-pinned-left-cols-container .ag-row[row-index='0']"
+    top = q.table_page(run, FilterState(), 0, 1).rows[0]
+    wait_for(lambda: dash_duo.find_element(row_zero).text == top["item_id"], what="first rows")
+
+    # The other direction than the top item's: the table's first row must change.
+    direction = "over" if top["direction"] == "under" else "under"
+    state = FilterState(directions=(direction,))
+    expected = q.table_page(run, state, 0, 1)
+    assert expected.rows[0]["item_id"] != top["item_id"]
+    dash_duo.driver.execute_script(RECORD_REQUESTS)
+    dash_duo.find_element(f"#{Explorer.DIRECTIONS} input[value='{direction}']").click()
+
+    wait_for(
+        lambda: dash_duo.find_element(row_zero).text == expected.rows[0]["item_id"],
+        what=f"the top {direction}-priced item in the table",
+    )
+    wait_for(
+        lambda: (
+            dash_duo.find_element(f"#{Explorer.TABLE_COUNT}").text
+            == f"{expected.row_count:,} items"
+        ),
+        what="table count",
+    )
+    assert kpi(dash_duo, "Items") == f"{expected.row_count:,}"
+    time.sleep(0.5)  # let any late request show itself
+    requests = dash_duo.driver.execute_script("return window.__callbackRequests;")
+    assert len(requests) == 1 and f"{Explorer.URL}.hash" in requests[0], requests
+    assert dash_duo.get_logs() == []

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.figures.explorer import scatter_trace_codes
 from dashboard.filters import FilterState, from_url_hash
 from dashboard.filters.events import views_of
 from dashboard.ids import Explorer, Reviews
@@ -296,7 +297,7 @@ def test_a_saved_decision_redraws_charts_filtered_by_decision_at_once(
         return shown[shown.index("Items") + 1]
 
     accepted = "#rev=accepted"
-    assert items_shown(charts(accepted, None, f"{Explorer.CHART_STATE}.data")) == "0"
+    assert items_shown(charts(accepted, 0, version_key)) == "0"
 
     def form(kind: Reviews) -> str:
         return f"{id_key(field_id(kind, ITEM))}.value"
@@ -362,3 +363,59 @@ def test_a_bare_link_keeps_the_first_view_the_layout_carries(app_client: Any) ->
         == views_of(replace(FilterState(), flagged_only=True)).charts
     )
     assert str(Explorer.TABLE_STATE) in shared
+
+
+def test_a_filter_change_brings_kpis_charts_and_first_rows_in_one_response(
+    app_client: Any,
+) -> None:
+    """One click, one round trip: the reducer's response carries the KPIs, every chart whose data
+    changed and the table's first block of rows, so nothing waits for a second request."""
+    run = app_client[1]
+    flagged = f"{Explorer.FLAGGED_ONLY}.value"
+    response = reducer(app_client, run, flagged, **{flagged: True})
+    shown = texts(response[str(Explorer.KPIS)]["children"])
+    expected = int(run.items["flagged"].sum())
+    assert shown[shown.index("Items") + 1] == f"{expected:,}"
+    for chart in (Explorer.SCATTER, Explorer.SCORES, Explorer.HEATMAP, Explorer.BARS):
+        assert response[str(chart)]["figure"]["data"], chart
+    # The rows go into the grid's ``context`` option, a patch of its options (the rest stay).
+    (operation,) = response[str(Explorer.TABLE)]["dashGridOptions"]["operations"]
+    assert operation["location"] == ["context"]
+    block = operation["params"]["value"]["firstRows"]
+    assert block["rowCount"] == expected and 0 < len(block["rowData"]) <= 100
+    assert all(row["flagged"] for row in block["rowData"])
+    assert response[str(Explorer.TABLE_COUNT)]["children"] == f"{expected:,} items"
+
+
+def test_a_heatmap_metric_change_redraws_only_the_heatmap(app_client: Any) -> None:
+    run = app_client[1]
+    metric = f"{Explorer.HEATMAP_METRIC}.value"
+    response = reducer(app_client, run, metric, **{metric: "share_flagged"})
+    assert response[str(Explorer.URL)]["hash"] == "#hm=share_flagged"
+    assert str(Explorer.HEATMAP) in response
+    for untouched in (Explorer.KPIS, Explorer.SCATTER, Explorer.SCORES, Explorer.BARS):
+        assert str(untouched) not in response, untouched
+    assert str(Explorer.TABLE) not in response  # the rows do not depend on the heatmap
+
+
+def test_a_box_on_the_scatter_patches_its_highlight_and_redraws_the_others(
+    app_client: Any,
+) -> None:
+    """The scatter is not filtered by its own box, so its points stay and only their highlight is
+    sent; the other charts, the KPIs and the rows are filtered by it and come whole."""
+    run = app_client[1]
+    box = {"range": {"x": [50, 120], "y": [40, 200]}}
+    selected = f"{Explorer.SCATTER}.selectedData"
+    response = reducer(app_client, run, selected, **{selected: box})
+    assert "sel=" in response[str(Explorer.URL)]["hash"]
+    scatter = response[str(Explorer.SCATTER)]["figure"]
+    operations = scatter["operations"]
+    assert {op["location"][-1] for op in operations} == {"selectedpoints", "unselected"}
+    points = q.scatter_points(run, FilterState(), indexes=None)
+    first_points_trace = next(
+        i for i, code in enumerate(scatter_trace_codes(points)) if code is not None
+    )
+    assert min(op["location"][1] for op in operations) == first_points_trace
+    for whole in (Explorer.SCORES, Explorer.HEATMAP, Explorer.BARS):
+        assert response[str(whole)]["figure"]["data"], whole
+    assert str(Explorer.KPIS) in response and str(Explorer.TABLE) in response

@@ -73,9 +73,7 @@ def scatter_figure(points: ScatterPoints) -> Figure:
             + "</extra>",
         }
         if points.in_selection is not None:
-            # The scatter's own box/lasso highlights rather than filters: points outside it fade.
-            trace["selectedpoints"] = typed(np.flatnonzero(points.in_selection[rows]), np.int32)
-            trace["unselected"] = {"marker": {"opacity": 0.12}}
+            trace.update(_highlight(points, rows))
         data.append(trace)
     title = "Price against fair price"
     if points.sampled:
@@ -217,6 +215,29 @@ def item_interval_figure(
         "margin": {"t": 20, "b": 80},
     }
     return figure(data, layout, height=220)
+
+
+def _highlight(points: ScatterPoints, rows: np.ndarray) -> dict[str, Any]:
+    # The scatter's own box/lasso highlights rather than filters: points outside it fade.
+    if points.in_selection is None:
+        return {"selectedpoints": None, "unselected": None}
+    return {
+        "selectedpoints": typed(np.flatnonzero(points.in_selection[rows]), np.int32),
+        "unselected": {"marker": {"opacity": 0.12}},
+    }
+
+
+def scatter_highlights(points: ScatterPoints) -> dict[int, dict[str, Any]] | None:
+    """What the scatter's own box/lasso sets in :func:`scatter_figure`'s figure: per points trace
+    (by its index in the figure's data), its ``selectedpoints`` and ``unselected`` (``None`` to
+    clear them). ``None`` when the figure has no points (an empty view)."""
+    if points.total == 0:
+        return None
+    return {
+        index: _highlight(points, np.flatnonzero(points.direction == code))
+        for index, code in enumerate(scatter_trace_codes(points))
+        if code is not None
+    }
 
 
 def scatter_trace_codes(points: ScatterPoints) -> list[int | None]:

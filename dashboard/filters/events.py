@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dashboard.filters.chips import clear_all, remove_chip
-from dashboard.filters.fields import CONTROLS, as_json
+from dashboard.filters.fields import CONTROLS, as_json, default_of
 from dashboard.filters.link import to_url_hash
 from dashboard.filters.parse import ParsedFilters, parse_filter_state
 from dashboard.filters.plotly_events import region_from_plotly, state_to_raw
@@ -37,6 +37,51 @@ def views_of(state: FilterState) -> Views:
     return Views(
         charts=to_url_hash(charts), table=to_url_hash(replace(state, item=None)), item=state.item
     )
+
+
+# What each part of the page draws from. Only the heatmap reads its metric; the bar chart reads the
+# heatmap's axes too (it picks a column the heatmap does not show); the table's rows read neither.
+# The scatter's points do not depend on its own box/lasso, which only highlights some of them.
+DRAWN_PARTS: tuple[str, ...] = (
+    "kpis",
+    "scatter",
+    "scatter_points",
+    "scores",
+    "heatmap",
+    "bars",
+    "rows",
+)
+
+
+def drawn_from(state: FilterState) -> dict[str, str]:
+    """Per part of the page (:data:`DRAWN_PARTS`), the canonical text of what it is drawn from:
+    a part whose text did not change between two states need not be drawn again."""
+    no_view = replace(
+        state,
+        item=None,
+        heatmap_x=default_of("heatmap_x"),
+        heatmap_y=default_of("heatmap_y"),
+        heatmap_metric=default_of("heatmap_metric"),
+    )
+    charts = replace(no_view, table_sort=DEFAULT_TABLE_SORT, table_filters=())
+    common = to_url_hash(charts)
+    return {
+        "kpis": common,
+        "scatter": common,
+        "scatter_points": to_url_hash(charts.without_selections("scatter")),
+        "scores": common,
+        "heatmap": to_url_hash(
+            replace(state, table_sort=DEFAULT_TABLE_SORT, table_filters=(), item=None)
+        ),
+        "bars": to_url_hash(replace(charts, heatmap_x=state.heatmap_x, heatmap_y=state.heatmap_y)),
+        "rows": to_url_hash(no_view),
+    }
+
+
+def changed_parts(before: FilterState, after: FilterState) -> frozenset[str]:
+    """The parts of the page that ``after`` draws differently from ``before``."""
+    old, new = drawn_from(before), drawn_from(after)
+    return frozenset(part for part in DRAWN_PARTS if old[part] != new[part])
 
 
 def controls_of(state: FilterState) -> dict[str, Any]:

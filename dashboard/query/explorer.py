@@ -177,7 +177,8 @@ def scatter_points(
     own = None
     if any(s.source == "scatter" for s in state.selections):
         own = cached_mask(index, state, None)
-    seed = int(filter_key(state).digest(), 16)
+    # Not seeded by the scatter's own box/lasso: it only highlights, so the same points stay drawn.
+    seed = int(filter_key(state.without_selections("scatter")).digest(), 16)
     return explorer_charts.scatter(index, mask, own, max_points=max(int(max_points), 1), seed=seed)
 
 
