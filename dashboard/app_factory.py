@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
-from dash import CeleryManager, Dash
+from dash import CeleryManager, Dash, dcc
 from dash.development.base_component import Component
 
 import callbacks.decisions
@@ -88,7 +88,23 @@ def create_app(
     with app.server.test_request_context("/"):
         for step in dash_set_up:
             step()
+    _lighten_validation_layout(app)
     return app
+
+
+def _lighten_validation_layout(app: Dash) -> None:
+    """Drops the figures from the layout Dash checks callbacks against.
+
+    Dash Pages builds that layout from every page and sends it in the HTML of *every* page. It only
+    needs the ids and properties, but the Explorer's layout carries its first view, so the scatter's
+    points would ride along with the Overview, the Jobs page and the rest (about 300 kB).
+    """
+    layout = app.validation_layout
+    if not isinstance(layout, Component):
+        return
+    for component in layout._traverse():
+        if isinstance(component, dcc.Graph):
+            component.figure = {}
 
 
 def _first_request_set_up(app: Dash) -> tuple[Callable[[], object], ...]:

@@ -7,6 +7,7 @@ library``) while another of its threads was still running Dash's first-request s
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from dash import Dash
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.ids import Explorer
+from testkit.callback_requests import callback_payload, find_callback
 from tests.conftest import SMALL_DEMO
 
 SUITES = re.compile(r'(?:src|href)="([^"]*/_dash-component-suites/[^"]+)"')
@@ -72,3 +75,34 @@ def test_a_fresh_app_lists_the_page_router_before_any_request(settings: Settings
         dependencies = app.server.make_response(app.server.dispatch_request()).get_json()
     outputs = [dependency["output"] for dependency in dependencies]
     assert any(output.startswith(".._pages_content.children") for output in outputs), outputs
+
+
+def _dash_config(html_text: str) -> dict[str, object]:
+    match = re.search(
+        r'<script id="_dash-config" type="application/json">(.*?)</script>', html_text, re.S
+    )
+    assert match is not None
+    return json.loads(match.group(1))  # type: ignore[no-any-return]
+
+
+def test_every_page_is_sent_without_the_explorers_first_view(settings: Settings) -> None:
+    """Dash sends the layout it checks callbacks against in every page's HTML; the Explorer's
+    first view (its scatter's points) belongs only to the Explorer, which draws it itself."""
+    client = create_app(settings).server.test_client()
+    overview = client.get("/").get_data(as_text=True)
+    checked = json.dumps(_dash_config(overview)["validation_layout"])
+    assert Explorer.SCATTER.value in checked  # the ids are all still there to check against
+    assert "scattergl" not in checked
+    # The Explorer itself still opens with its first view drawn.
+    explorer = client.post(
+        "/_dash-update-component",
+        json=callback_payload(
+            find_callback(
+                json.loads(client.get("/_dash-dependencies").data), output="_pages_content"
+            ),
+            {"_pages_location.pathname": "/explorer", "_pages_location.search": ""},
+            ["_pages_location.pathname"],
+        ),
+    )
+    assert explorer.status_code == 200
+    assert "scattergl" in explorer.get_data(as_text=True)
