@@ -82,7 +82,8 @@ def _dash_config(html_text: str) -> dict[str, object]:
         r'<script id="_dash-config" type="application/json">(.*?)</script>', html_text, re.S
     )
     assert match is not None
-    return json.loads(match.group(1))  # type: ignore[no-any-return]
+    config: dict[str, object] = json.loads(match.group(1))
+    return config
 
 
 def test_every_page_is_sent_without_the_explorers_first_view(settings: Settings) -> None:
