@@ -22,7 +22,7 @@ from dashboard.figures.explorer import (
 )
 from dashboard.figures.overview import score_histogram_figure
 from dashboard.figures.theme import Figure, empty_figure
-from dashboard.filters import FilterState, filter_model_of
+from dashboard.filters import FilterState, filter_model_of, sort_model_of
 from dashboard.query import explorer as q
 from dashboard.query.explorer_memo import explorer_memoised
 from dashboard.reviews.annotate import annotate_rows
@@ -134,7 +134,7 @@ def first_rows(services: Services, run: Run, state: FilterState, rows: int) -> T
     drawn with, so the grid can tell whether they answer its request for its first block."""
     block = table_block(services, run, state, {"startRow": 0, "endRow": rows})
     drawn_with = {
-        "sortModel": [{"colId": column, "sort": order} for column, order in state.table_sort],
+        "sortModel": sort_model_of(state.table_sort),
         "filterModel": filter_model_of(state.table_filters),
     }
     return TableBlock({**block.response, **drawn_with}, block.count)
