@@ -11,18 +11,20 @@ import fcntl
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from dashboard.config import Settings
+from dashboard.datasets.demo import demo_version
+from dashboard.datasets.store import DatasetStore
 from dashboard.demo import demo_exists, demo_paths, generate_demo
 from dashboard.progress import ProgressHook, no_progress, scaled
-from dashboard.runs import RunColumns, RunInfo, RunStore, build_items, segment_columns
-from dashboard.scoring import ScoringConfig, ScoringResult, score_table
+from dashboard.publishing import publish_scored
+from dashboard.runs import DEMO_DATASET, RunInfo, RunStore
+from dashboard.scoring import ScoringConfig, score_table
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,9 @@ def ensure_current_run(settings: Settings, progress: ProgressHook = no_progress)
     store = RunStore(settings.runs_dir)
     current = store.current()
     if current is not None or not settings.auto_demo:
+        if settings.auto_demo and not DatasetStore(settings.datasets_dir).exists(DEMO_DATASET):
+            with exclusive(settings.data_dir / ".bootstrap.lock"):
+                demo_version(settings)  # a data directory from before datasets
         return current
     with exclusive(settings.data_dir / ".bootstrap.lock"):
         current = store.current()
@@ -75,6 +80,7 @@ def score_demo(
         )
     paths = demo_paths(root)
     manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    version = demo_version(settings)
     roles = manifest["roles"]
     catalogue = pd.read_parquet(paths.catalogue)
     config = ScoringConfig(
@@ -93,6 +99,9 @@ def score_demo(
         label=DEMO_LABEL,
         source={
             "kind": "demo",
+            "dataset": DEMO_DATASET,
+            "version": version.version_id if version else None,
+            "version_number": version.number if version else None,
             "path": str(paths.catalogue),
             "data_version": manifest.get("data_version"),
             "rows": len(catalogue),
@@ -101,48 +110,3 @@ def score_demo(
     progress("ready", 1.0)
     logger.info("demo run %s ready in %.1f s", info.run_id, time.perf_counter() - started)
     return info
-
-
-def publish_scored(
-    store: RunStore,
-    table: pd.DataFrame,
-    result: ScoringResult,
-    config: ScoringConfig,
-    *,
-    label: str,
-    source: Mapping[str, Any],
-    scope: Mapping[str, Any] | None = None,
-) -> RunInfo:
-    """Publishes a scored table as the current run: items, column roles, segments, manifest.
-
-    ``table`` is what the items show beside the scoring columns; it may hold more columns than the
-    model saw (a recompute adds list price and discount depth for display only).
-    """
-    items = build_items(table, result.items, id_col=config.id_col)
-    candidates = tuple(
-        c
-        for c in (
-            *result.features.categorical,
-            *result.features.boolean,
-            config.group_col,
-            *result.features.numeric,
-        )
-        if c
-    )
-    columns = RunColumns(
-        id=config.id_col,
-        target=config.target,
-        volume=config.volume_col,
-        group=config.group_col,
-        segments=segment_columns(items, candidates),
-        features=result.features.used,
-    )
-    return store.publish(
-        items,
-        result.model_card,
-        columns=columns,
-        label=label,
-        source=source,
-        scope=scope,
-        fold_models=result.fold_models,
-    )

@@ -33,6 +33,10 @@ class Settings:
     job_time_limit: int = 900
     secret_key: str | None = None
     database_url: str | None = None
+    # Limits on what an analyst may upload as a dataset (the Data page, the datasets CLI).
+    max_upload_mb: int = 200
+    max_upload_rows: int = 2_000_000
+    max_upload_columns: int = 300
 
     @property
     def production(self) -> bool:
@@ -69,6 +73,15 @@ class Settings:
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.data_dir / "datasets"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploads in progress and awaiting a mapping; a finished dataset version moves out."""
+        return self.data_dir / "uploads"
 
     @property
     def cache_dir(self) -> Path:
@@ -116,6 +129,15 @@ class Settings:
             redis_url=env.get("REDIS_URL", "").strip() or None,
             secret_key=env.get("SECRET_KEY", "").strip() or None,
             database_url=env.get("DATABASE_URL", "").strip() or None,
+            max_upload_mb=_int_var(
+                env, "PRICESCOPE_MAX_UPLOAD_MB", cls.max_upload_mb, low=1, high=10_000
+            ),
+            max_upload_rows=_int_var(
+                env, "PRICESCOPE_MAX_UPLOAD_ROWS", cls.max_upload_rows, low=100, high=50_000_000
+            ),
+            max_upload_columns=_int_var(
+                env, "PRICESCOPE_MAX_UPLOAD_COLUMNS", cls.max_upload_columns, low=2, high=5_000
+            ),
             job_time_limit=_int_var(
                 env, "PRICESCOPE_JOB_TIME_LIMIT", cls.job_time_limit, low=10, high=86_400
             ),

@@ -52,6 +52,8 @@ _RUN_ID = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{6}$")
 # Categorical columns with more distinct values than this are not offered as segment filters.
 MAX_SEGMENT_VALUES = 400
 _LOADED_RUNS_KEPT = 3
+#: The dataset of runs that name none: the demo catalogue, and runs published before datasets.
+DEMO_DATASET = "demo"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,16 @@ class RunInfo:
     columns: RunColumns
     source: dict[str, Any] = field(default_factory=dict)
     scope: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dataset(self) -> str:
+        """The key of the dataset this run scored (see ``dashboard.datasets``)."""
+        return str(self.source.get("dataset") or DEMO_DATASET)
+
+    @property
+    def dataset_version(self) -> str | None:
+        version = self.source.get("version")
+        return str(version) if version else None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -273,8 +285,8 @@ class RunStore:
         run_id = self.current_id()
         return self.info(run_id) if run_id else None
 
-    def list_runs(self) -> list[RunInfo]:
-        """Published runs, newest first."""
+    def list_runs(self, dataset: str | None = None) -> list[RunInfo]:
+        """Published runs (of one dataset, when given), newest first."""
         if not self.root.is_dir():
             return []
         runs = []
@@ -282,6 +294,8 @@ class RunStore:
             if _RUN_ID.match(path.name) and (path / MANIFEST_FILE).is_file():
                 with contextlib.suppress(ValueError, KeyError, json.JSONDecodeError):
                     runs.append(self.info(path.name))
+        if dataset is not None:
+            runs = [run for run in runs if run.dataset == dataset]
         return sorted(runs, key=lambda r: r.run_id, reverse=True)
 
     def load(self, run_id: str) -> Run:

@@ -30,13 +30,13 @@ from dashboard.aggregation import (
     transaction_lines,
     with_discount_depth,
 )
-from dashboard.bootstrap import publish_scored
 from dashboard.config import Settings
 from dashboard.demo import demo_paths
 from dashboard.errors import InputError
 from dashboard.jobs.records import JobBook
 from dashboard.jobs.scopes import ScopeRequest, describe, resolve, scope_key, scope_manifest
 from dashboard.progress import ProgressHook, scaled
+from dashboard.publishing import publish_scored
 from dashboard.runs import RunInfo, RunStore
 from dashboard.scoring import ScoringConfig, score_table
 

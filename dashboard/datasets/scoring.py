@@ -1,0 +1,82 @@
+"""Scoring a dataset version and publishing it as a run labelled with the dataset and version."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from dashboard.config import Settings
+from dashboard.datasets.mapping import ColumnMapping
+from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion
+from dashboard.errors import InputError
+from dashboard.progress import ProgressHook, no_progress, scaled
+from dashboard.publishing import publish_scored
+from dashboard.runs import RunInfo, RunStore
+from dashboard.scoring import ScoringConfig, score_table
+
+logger = logging.getLogger(__name__)
+
+
+def scoring_config(mapping: ColumnMapping) -> ScoringConfig:
+    return ScoringConfig(
+        target=mapping.target,
+        id_col=mapping.id,
+        volume_col=mapping.volume,
+        group_col=mapping.group,
+    )
+
+
+def model_table(table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
+    """The columns scoring sees: everything but the excluded columns and the given predictions."""
+    dropped = [
+        c
+        for c in (*mapping.excluded, mapping.prediction, mapping.lower, mapping.upper)
+        if c is not None and c in table.columns
+    ]
+    return table.drop(columns=dropped)
+
+
+def run_label(info: DatasetInfo, version: DatasetVersion) -> str:
+    return f"{info.name} · {version.label}"
+
+
+def score_version(
+    settings: Settings,
+    slug: str,
+    version_id: str | None = None,
+    *,
+    progress: ProgressHook = no_progress,
+    make_current: bool = True,
+) -> RunInfo:
+    """Score one version of a dataset (its latest by default) and publish the run."""
+    datasets = DatasetStore(settings.datasets_dir)
+    info = datasets.get(slug)
+    version = info.version(version_id) if version_id else info.latest
+    if version is None:
+        raise InputError(f"The dataset '{info.name}' has no data yet: upload a table first.")
+    progress("reading the table", 0.0)
+    table = datasets.load_items(slug, version.version_id)
+    mapping = version.mapping
+    config = scoring_config(mapping)
+    shown = model_table(table, mapping)
+    result = score_table(shown, config, progress=scaled(progress, 0.02, 0.95))
+    progress("publishing", 0.96)
+    run = publish_scored(
+        RunStore(settings.runs_dir),
+        shown,
+        result,
+        config,
+        label=run_label(info, version),
+        source={
+            "kind": "dataset",
+            "dataset": slug,
+            "version": version.version_id,
+            "version_number": version.number,
+            "rows": version.rows,
+        },
+        segments=mapping.segments,
+        make_current=make_current,
+    )
+    progress("ready", 1.0)
+    return run

