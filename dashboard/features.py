@@ -173,6 +173,13 @@ def _check_column_names(table: pd.DataFrame) -> None:
         raise InputError(f"The table has duplicate column names: {', '.join(duplicates)}.")
 
 
+def column_kind(name: str, column: pd.Series) -> tuple[str, str]:
+    """What scoring would make of a column, and why: ``("numeric" | "categorical" | "boolean" |
+    "dates" | "dropped", reason)``. The reason is empty for a used column."""
+    verdict = _classify(name, column)
+    return verdict.role, verdict.reason
+
+
 def _classify(name: str, column: pd.Series) -> _Verdict:
     rows = len(column)
     missing = int(column.isna().sum())

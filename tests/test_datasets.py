@@ -125,3 +125,66 @@ def test_the_demo_is_a_dataset_with_its_transactions(demo_settings: Settings) ->
     current = RunStore(demo_settings.runs_dir).current()
     assert current is not None and current.dataset == DEMO_DATASET
     assert current.dataset_version == version.version_id
+
+
+def test_an_upload_is_streamed_read_previewed_and_private(tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from dashboard.datasets.uploads import UploadArea
+
+    area = UploadArea(tmp_path / "uploads", max_bytes=10_000_000)
+    text = data("Cars93").to_csv(index=False).encode("utf-8")
+    upload = area.receive(BytesIO(text), "../../cars.csv", owner="ana")
+    assert upload.file_name == "cars.csv" and upload.size_bytes == len(text)
+    ready = area.prepare(upload.upload_id, "ana")
+    assert ready.rows == 93 and "Price" in ready.columns
+    assert len(area.preview(ready)) == 50
+    with pytest.raises(InputError, match="belongs to someone else"):
+        area.get(upload.upload_id, "bo")
+    with pytest.raises(InputError, match="larger than the limit"):
+        UploadArea(tmp_path / "small", max_bytes=100).receive(BytesIO(text), "c.csv", "ana")
+    assert not any((tmp_path / "small").iterdir())
+
+
+def test_the_profile_suggests_roles_with_reasons() -> None:
+    from dashboard.datasets.profile import profile_table, suggested_roles
+
+    cars = data("Cars93").reset_index(drop=True)
+    profiles = {p.name: p for p in profile_table(cars)}
+    assert profiles["Price"].role == "target"
+    assert profiles["Type"].role == "segment" and profiles["Type"].kind == "categorical"
+    assert profiles["Horsepower"].kind == "numeric"
+    assert all(p.reason for p in profiles.values())
+    roles = suggested_roles(list(profiles.values()))
+    assert ColumnMapping.from_roles(roles).target == "Price"
+
+
+def test_every_problem_is_listed_before_anything_runs() -> None:
+    from dashboard.datasets.checks import mapping_problems
+
+    cars = data("Cars93").reset_index(drop=True)
+    cars.loc[3, "Price"] = -1.0
+    problems = mapping_problems(cars, ColumnMapping(target="Price", id="Manufacturer"))
+    assert len(problems) == 2
+    assert any("Price" in p and "row" in p for p in problems)
+    assert any("'Manufacturer'" in p and "unique" in p for p in problems)
+    assert mapping_problems(data("Cars93"), ColumnMapping(target="Price", id="Make")) == []
+
+
+def test_a_scoring_job_publishes_the_dataset_run(demo_settings: Settings) -> None:
+    from dashboard.auth import Identity, Role
+    from dashboard.jobs import JobBook
+    from dashboard.jobs.dataset_jobs import queue_score_job
+    from dashboard.jobs.runner import run_job
+
+    store = DatasetStore(demo_settings.datasets_dir)
+    slug = store.create("Housing", created_by="ana").slug
+    store.add_version(
+        slug, data("Housing"), ColumnMapping(target="price"), created_by="ana", source="h.csv"
+    )
+    book = JobBook(demo_settings.jobs_dir)
+    queued = queue_score_job(demo_settings, book, slug, None, Identity("ana", Role.ANALYST))
+    final = run_job(demo_settings, queued["job_id"])
+    assert final["status"] == "done", final
+    run = RunStore(demo_settings.runs_dir).info(final["run_id"])
+    assert run.label == "Housing · v1" and run.dataset == slug

@@ -27,6 +27,7 @@ from typing import Any
 
 from dashboard.config import Settings
 from dashboard.errors import InputError
+from dashboard.jobs.dataset_jobs import SCORE_KIND, score_dataset
 from dashboard.jobs.recompute import RecomputeOutcome, recompute
 from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED, QUEUED, JobBook, JobRecord
 from dashboard.jobs.scopes import ScopeRequest
@@ -162,6 +163,8 @@ def _lower_priority() -> None:
 
 def _run(settings: Settings, record: JobRecord, book: JobBook, watch: _Watch) -> RecomputeOutcome:
     raw = record.scope
+    if raw.get("kind") == SCORE_KIND:
+        return score_dataset(settings, raw, progress=watch.progress)
     request = ScopeRequest(
         period=str(raw.get("period", "12m")),
         start=_date(raw.get("start")),

@@ -235,7 +235,7 @@ def _check_row_count(rows: int) -> None:
         )
 
 
-def _check_ids(table: pd.DataFrame, id_col: str) -> None:
+def check_ids(table: pd.DataFrame, id_col: str) -> None:
     ids = table[id_col]
     missing = _is_missing(ids)
     if missing.any():
@@ -277,6 +277,6 @@ def validate_price_table(
     _check_row_count(len(table))
     clean_target(table, target)
     if id_col is not None:
-        _check_ids(table, id_col)
+        check_ids(table, id_col)
     if volume_col is not None:
         clean_volume(table, volume_col)
