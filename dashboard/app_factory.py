@@ -25,6 +25,7 @@ from dashboard.auth import AuthConfig, install_auth
 from dashboard.auth.loopback import install_loopback_guard
 from dashboard.compression import install_compression
 from dashboard.config import Settings
+from dashboard.datasets.web import install_upload_route
 from dashboard.errors import InputError
 from dashboard.jobs.managers import background_manager
 from dashboard.request_checks import install_request_checks
@@ -83,6 +84,7 @@ def create_app(
     # After the sign-in guard: a caller without a session gets 401 before any shape check.
     install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
     install_compression(app.server, app.config.routes_pathname_prefix)
+    install_upload_route(app.server, settings)
     callbacks.jobs.register(app, services)
     _warm(services)
     with app.server.test_request_context("/"):

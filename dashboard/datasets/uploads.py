@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -88,7 +88,7 @@ class UploadArea:
         self.root = root
         self.max_bytes = max_bytes
 
-    def receive(self, stream: BinaryIO, file_name: str, owner: str) -> Upload:
+    def receive(self, stream: IO[bytes], file_name: str, owner: str) -> Upload:
         """Stream ``stream`` to disk in chunks. Refuses (InputError) an empty or too large file
         and then leaves nothing behind."""
         upload_id = f"u-{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(6)}"
