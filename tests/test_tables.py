@@ -441,3 +441,13 @@ def test_validation_either_passes_or_says_why(case: tuple[pd.DataFrame, dict]) -
     prices = clean_target(table, roles["target"])
     assert len(prices) == len(table) >= MIN_ROWS
     assert bool(np.all(np.isfinite(prices))) and bool((prices > 0).all())
+
+
+def test_a_european_price_list_reads_its_decimal_commas(tmp_path: Path) -> None:
+    path = tmp_path / "preisliste.csv"
+    path.write_bytes(
+        "sku;Marke;Preis\nA1;Müller;12,50\nA2;Öko;7,25\nA3;X;1.234,5\n".encode("cp1252")
+    )
+    table = read_table(path)
+    assert list(table["Marke"]) == ["Müller", "Öko", "X"]
+    assert list(table["Preis"]) == [12.5, 7.25, 1234.5]

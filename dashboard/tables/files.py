@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import re
 import uuid
 import zlib
 from pathlib import Path
@@ -45,6 +46,8 @@ def table_format(path: Path) -> TableFormat:
 
 _PEEK_BYTES = 64 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
+_DECIMAL_COMMA = re.compile(rb"(?<![\d,.])\d+,\d+(?![\d,.])")
+_DECIMAL_POINT = re.compile(rb"(?<![\d,.])\d+\.\d+(?![\d,.])")
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -119,7 +122,7 @@ def _read_text_table(path: Path, head: bytes, sep: str | None) -> pd.DataFrame:
     for encoding in encodings:
         delimiter = sep or _sniff_delimiter(head, encoding)
         try:
-            table = _parse_text(path, delimiter, encoding)
+            table = _parse_text(path, delimiter, encoding, _decimal_mark(head, delimiter))
         except UnicodeDecodeError:
             continue
         if encoding == "latin-1":
@@ -128,10 +131,31 @@ def _read_text_table(path: Path, head: bytes, sep: str | None) -> pd.DataFrame:
     raise InputError(f"'{path}' is in a text encoding we cannot read; save it as UTF-8.")
 
 
-def _parse_text(path: Path, sep: str, encoding: str) -> pd.DataFrame:
+def _decimal_mark(head: bytes, delimiter: str) -> str:
+    """``","`` for a European price list (``;``-separated, prices like ``12,50``), else ``"."``.
+
+    Only a table not separated by commas can use the comma as its decimal mark, and only when its
+    numbers show it: digits on both sides of a comma, more often than digits around a point.
+    """
+    if delimiter == ",":
+        return "."
+    commas = len(_DECIMAL_COMMA.findall(head))
+    points = len(_DECIMAL_POINT.findall(head))
+    return "," if commas > points else "."
+
+
+def _parse_text(path: Path, sep: str, encoding: str, decimal: str = ".") -> pd.DataFrame:
     try:
         header = pd.read_csv(path, sep=sep, encoding=encoding, header=None, nrows=1, dtype=str)
-        table = pd.read_csv(path, sep=sep, encoding=encoding, low_memory=False)
+        table = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            decimal=decimal,
+            # 1.234,50: with a decimal comma, a point groups thousands.
+            thousands="." if decimal == "," else None,
+            low_memory=False,
+        )
     except pd.errors.EmptyDataError as error:
         raise InputError(f"'{path}' has no columns.") from error
     except pd.errors.ParserError as error:
