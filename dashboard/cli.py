@@ -23,8 +23,11 @@ import numpy as np
 import pandas as pd
 
 from dashboard.cli_data import add_data_commands
+from dashboard.cli_datasets import add_datasets_commands
+from dashboard.cli_publish import plan_publish, publish_scored_file
 from dashboard.cli_summary import render_summary
 from dashboard.cli_users import add_users_commands
+from dashboard.datasets.mapping import ColumnMapping
 from dashboard.errors import InputError
 from dashboard.progress import Cancelled, ConsoleProgress, ProgressHook, no_progress
 from dashboard.scoring.items import SCORE_COLUMNS
@@ -70,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_score_command(subparsers, common)
     add_data_commands(subparsers, common)
+    add_datasets_commands(subparsers, common)
     add_users_commands(subparsers, common)
     return parser
 
@@ -158,10 +162,14 @@ def _add_score_command(subparsers: Any, common: argparse.ArgumentParser) -> None
     parser.add_argument("--target", required=True, metavar="COL", help="the price column")
     parser.add_argument(
         "--out",
-        required=True,
         type=Path,
         metavar="OUT",
-        help="where to write (format by extension)",
+        help="where to write (format by extension); needed unless --publish is given",
+    )
+    parser.add_argument(
+        "--publish",
+        metavar="NAME",
+        help="also keep the table as a version of the dataset NAME and make its run current",
     )
     parser.add_argument("--id", dest="id_col", metavar="COL", help="a unique item id column")
     parser.add_argument("--volume", dest="volume_col", metavar="COL", help="units sold, per item")
@@ -229,8 +237,17 @@ def run_score(args: argparse.Namespace) -> int:
         seed=args.seed,
         **settings,
     )
-    check_output_path(args.out)  # before the work, so a bad OUT costs nothing
-    table = _without_excluded(read_table(args.input), args.exclude, config)
+    if args.out is None and args.publish is None:
+        raise InputError(
+            "Give --out FILE to write the scores, --publish NAME to publish them, or both."
+        )
+    if args.out is not None:
+        check_output_path(args.out)  # before the work, so a bad OUT costs nothing
+    plan = plan_publish(args.publish, _publish_mapping(args, config)) if args.publish else None
+    raw = read_table(args.input)
+    if plan is not None:
+        plan.check_table(raw, args.input.name)
+    table = _without_excluded(raw, args.exclude, config)
     validate_price_table(
         table,
         target=config.target,
@@ -242,11 +259,25 @@ def run_score(args: argparse.Namespace) -> int:
     with _thread_limit(args.threads), _progress(show=show_progress) as progress:
         result = score_table(table, config, progress)
     output = scored_output(table, result.items, config.id_col)
-    write_table(output, args.out)
+    if args.out is not None:
+        write_table(output, args.out)
     if not args.quiet:
         _note_dropped_features(result.model_card, config)
     print(render_summary(result, output, args.input, args.out, top=args.top))
+    if plan is not None:
+        print(publish_scored_file(plan, raw, table, result, config, args.input.name))
     return EXIT_OK
+
+
+def _publish_mapping(args: argparse.Namespace, config: ScoringConfig) -> ColumnMapping:
+    """The dataset mapping of ``score``'s flags, for ``--publish``."""
+    return ColumnMapping(
+        target=config.target,
+        id=config.id_col,
+        volume=config.volume_col,
+        group=config.group_col,
+        excluded=tuple(dict.fromkeys(args.exclude)),
+    )
 
 
 def _without_excluded(

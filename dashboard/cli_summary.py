@@ -14,7 +14,12 @@ _FEATURES_SHOWN = 8
 
 
 def render_summary(
-    result: ScoringResult, output: pd.DataFrame, source: Path, destination: Path, *, top: int
+    result: ScoringResult,
+    output: pd.DataFrame,
+    source: Path,
+    destination: Path | None,
+    *,
+    top: int,
 ) -> str:
     """The one-screen report printed after ``score``; its numbers are those of the output."""
     card = result.model_card
@@ -34,7 +39,8 @@ def render_summary(
         f"({money(at_stake.get('over'))} at stake), {count(flagged.get('total'))} in all",
     ]
     lines += _top_flagged(output, top)
-    lines.append(f"Wrote {count(len(output))} rows to {destination}")
+    if destination is not None:  # ``score --publish`` alone writes no file
+        lines.append(f"Wrote {count(len(output))} rows to {destination}")
     return "\n".join(lines)
 
 

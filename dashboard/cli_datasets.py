@@ -1,0 +1,398 @@
+"""``python -m dashboard datasets …``: add a dataset from a file or a SQL query, list the datasets,
+refresh one with a new table under the same mapping, and score a version into a run.
+
+These are the datasets of the Data page, in the same data directory (``PRICESCOPE_DATA_DIR``),
+checked by the same rules (:func:`dashboard.datasets.checks.mapping_problems`) and limits. A table
+with problems gets every problem listed at once, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard.cli_summary import aligned_table
+from dashboard.config import Settings
+from dashboard.datasets.checks import mapping_problems
+from dashboard.datasets.mapping import ColumnMapping, TransactionMapping
+from dashboard.datasets.sources import read_query, read_table_file
+from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion, check_name
+from dashboard.errors import InputError
+from dashboard.progress import ConsoleProgress, ProgressHook, no_progress
+from dashboard.runs import RunInfo, RunStore
+
+ADD_HINT = "python -m dashboard datasets add FILE --name NAME --target COL"
+
+
+def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    datasets = subparsers.add_parser(
+        "datasets",
+        parents=[common],
+        help="your own catalogues: add, list, refresh, score",
+        description="Datasets are named item tables (and optionally transactions) with a column "
+        "mapping, kept in versions under the data directory; the Data page shows the same ones.",
+        epilog="Exit status: 0 done, 2 bad input (nothing written), 1 internal error.",
+    )
+    commands = datasets.add_subparsers(title="dataset commands", metavar="ACTION")
+
+    add = commands.add_parser(
+        "add", parents=[common], help="a new dataset from a table file or a SQL query"
+    )
+    _add_source_arguments(add)
+    add.add_argument("--name", required=True, help="the dataset's name, as the pages show it")
+    add.add_argument("--target", required=True, metavar="COL", help="the price column")
+    add.add_argument("--id", dest="id_col", metavar="COL", help="a unique item id column")
+    add.add_argument("--volume", dest="volume_col", metavar="COL", help="units sold, per item")
+    add.add_argument("--group", dest="group_col", metavar="COL", help="related items share a fold")
+    add.add_argument(
+        "--segment", action="append", default=[], metavar="COL", help="a filter (repeatable)"
+    )
+    add.add_argument(
+        "--exclude", action="append", default=[], metavar="COL", help="not a feature (repeatable)"
+    )
+    add.add_argument("--prediction", metavar="COL", help="your model's predicted fair price")
+    add.add_argument("--lower", metavar="COL", help="your model's lower bound")
+    add.add_argument("--upper", metavar="COL", help="your model's upper bound")
+    _add_transaction_arguments(add)
+    add.add_argument("--score", action="store_true", help="score it and make the run current")
+    add.set_defaults(handler=run_add)
+
+    listing = commands.add_parser("list", parents=[common], help="list the datasets")
+    listing.set_defaults(handler=run_list)
+
+    refresh = commands.add_parser(
+        "refresh", parents=[common], help="a new version of a dataset, under the same mapping"
+    )
+    refresh.add_argument("dataset", metavar="NAME", help="the dataset's name or key")
+    _add_source_arguments(refresh)
+    _add_transaction_arguments(refresh)
+    refresh.add_argument("--score", action="store_true", help="score it and make the run current")
+    refresh.set_defaults(handler=run_refresh)
+
+    score = commands.add_parser(
+        "score", parents=[common], help="score a dataset's version and make the run current"
+    )
+    score.add_argument("dataset", metavar="NAME", help="the dataset's name or key")
+    score.add_argument(
+        "--version", type=int, metavar="N", help="the version number (default: the latest)"
+    )
+    score.set_defaults(handler=run_score_dataset)
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", nargs="?", type=Path, metavar="FILE", help=".csv, .tsv, .parquet or .xlsx"
+    )
+    parser.add_argument("--sheet", help="the sheet of an .xlsx workbook (default: the first)")
+    parser.add_argument("--sql", metavar="QUERY", help="read the table with this SELECT instead")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database for --sql, e.g. postgresql://user@host/db (keep the password in "
+        "PGPASSWORD or ~/.pgpass rather than the URL)",
+    )
+
+
+def _add_transaction_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--transactions", type=Path, metavar="FILE", help="order lines")
+    parser.add_argument("--tx-item", metavar="COL", help="the transactions' item id column")
+    parser.add_argument("--tx-date", metavar="COL", help="the transactions' date column")
+    parser.add_argument("--tx-qty", metavar="COL", help="the transactions' quantity column")
+    parser.add_argument("--tx-price", metavar="COL", help="the transactions' net price column")
+    parser.add_argument(
+        "--tx-scope", action="append", default=[], metavar="COL", help="a scope (repeatable)"
+    )
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+def run_add(args: argparse.Namespace) -> int:
+    settings = dataset_settings()
+    store = DatasetStore(settings.datasets_dir)
+    name = check_name(args.name)
+    taken = store.find(name)
+    if taken is not None:
+        raise InputError(
+            f"There is already a dataset named '{taken.name}'; add a version with "
+            f"'python -m dashboard datasets refresh {taken.slug} FILE'."
+        )
+    mapping = ColumnMapping(
+        target=args.target,
+        id=args.id_col,
+        volume=args.volume_col,
+        group=args.group_col,
+        segments=tuple(dict.fromkeys(args.segment)),
+        excluded=tuple(dict.fromkeys(args.exclude)),
+        prediction=args.prediction,
+        lower=args.lower,
+        upper=args.upper,
+    )
+    tx_mapping = _transaction_mapping(args, previous=None)
+    with _staging(settings) as staging:
+        items, source = _read_items(args, settings, staging)
+        transactions = _read_transactions(args, settings, tx_mapping)
+        _refuse_problems(items, mapping, transactions, tx_mapping, "The table")
+        info = store.create(name, created_by=operator_name())
+        try:
+            version = store.add_version(
+                info.slug,
+                items,
+                mapping,
+                created_by=operator_name(),
+                source=source,
+                transactions=transactions,
+                transaction_mapping=tx_mapping,
+            )
+        except BaseException:
+            discard_if_empty(store, info.slug)
+            raise
+    print(f"Added the dataset '{info.name}' (key {info.slug}): {_described(version)}.")
+    if args.score:
+        _score(settings, info.slug, version)
+    return 0
+
+
+def run_refresh(args: argparse.Namespace) -> int:
+    settings = dataset_settings()
+    store = DatasetStore(settings.datasets_dir)
+    info = _find(store, args.dataset)
+    latest = info.latest
+    if latest is None:
+        raise InputError(f"The dataset '{info.name}' has no version to refresh.")
+    tx_mapping = _transaction_mapping(args, previous=latest.transactions)
+    with _staging(settings) as staging:
+        items, source = _read_items(args, settings, staging)
+        transactions: pd.DataFrame | Path | None = _read_transactions(args, settings, tx_mapping)
+        if transactions is None and latest.transactions is not None:
+            # The price list changes more often than the order history: keep the latest lines.
+            transactions = store.transactions_path(info.slug, latest.version_id)
+            tx_mapping = latest.transactions if transactions is not None else None
+        what = f"The new table of '{info.name}' (mapped as in {latest.label})"
+        _refuse_problems(items, latest.mapping, transactions, tx_mapping, what)
+        version = store.add_version(
+            info.slug,
+            items,
+            latest.mapping,
+            created_by=operator_name(),
+            source=source,
+            transactions=transactions,
+            transaction_mapping=tx_mapping,
+        )
+    print(f"Refreshed '{info.name}': {_described(version)}.")
+    if args.score:
+        _score(settings, info.slug, version)
+    return 0
+
+
+def run_score_dataset(args: argparse.Namespace) -> int:
+    settings = dataset_settings()
+    info = _find(DatasetStore(settings.datasets_dir), args.dataset)
+    if not info.versions:
+        raise InputError(f"The dataset '{info.name}' has no data yet: {ADD_HINT}.")
+    number = args.version if args.version is not None else info.versions[-1].number
+    if not 1 <= number <= len(info.versions):
+        raise InputError(
+            f"The dataset '{info.name}' has versions 1 to {len(info.versions)}, not {number}."
+        )
+    _score(settings, info.slug, info.versions[number - 1])
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    settings = dataset_settings()
+    datasets = DatasetStore(settings.datasets_dir).list()
+    if not datasets:
+        print(f"No datasets in {settings.datasets_dir}: add one with '{ADD_HINT}'.")
+        return 0
+    runs = RunStore(settings.runs_dir)
+    current = runs.current_id()
+    headers = ["name", "key", "versions", "rows", "updated", "transactions", "latest run"]
+    rows = []
+    for info in datasets:
+        latest = info.latest
+        scored = runs.list_runs(dataset=info.slug)
+        rows.append(
+            [
+                info.name,
+                info.slug,
+                str(len(info.versions)),
+                f"{latest.rows:,}" if latest else "–",
+                latest.created_at[:10] if latest else "–",
+                _transactions_cell(latest),
+                _run_cell(info, scored[0], current) if scored else "not scored",
+            ]
+        )
+    print("\n".join(aligned_table(headers, rows, text_columns={0, 1, 4, 5, 6})))
+    return 0
+
+
+# ------------------------------------------------------------------------------------ parts
+
+
+def dataset_settings() -> Settings:
+    # Managing datasets serves nothing, so it needs no SECRET_KEY.
+    return Settings.from_env(serving=False)
+
+
+def operator_name() -> str:
+    """Who the versions are recorded as made by: the account running the command."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
+
+
+def _find(store: DatasetStore, name: str) -> DatasetInfo:
+    info = store.find(name)
+    if info is None:
+        known = ", ".join(f"'{d.name}'" for d in store.list()) or "none yet"
+        raise InputError(f"There is no dataset named '{name}'; the datasets are: {known}.")
+    return info
+
+
+@contextmanager
+def _staging(settings: Settings) -> Iterator[Path]:
+    """A private folder on the data directory's disk, so a prepared table moves in by a link."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".datasets-cli-", dir=settings.data_dir) as folder:
+        yield Path(folder)
+
+
+def _read_items(
+    args: argparse.Namespace, settings: Settings, staging: Path
+) -> tuple[pd.DataFrame, str]:
+    """The item table and the source recorded with the version."""
+    if (args.file is None) == (args.sql is None):
+        raise InputError("Give either a table FILE or a --sql query, not both or neither.")
+    if args.sql is None:
+        if args.database_url is not None:
+            raise InputError("--database-url goes with --sql; a FILE needs neither.")
+        return read_table_file(args.file, settings, sheet=args.sheet), args.file.name
+    if args.sheet is not None:
+        raise InputError("--sheet is for an .xlsx workbook, not a SQL query.")
+    with _progress("Reading the query") as progress:
+        return read_query(
+            args.sql, args.database_url, settings, staging / "query.parquet", progress=progress
+        )
+
+
+def _transaction_mapping(
+    args: argparse.Namespace, previous: TransactionMapping | None
+) -> TransactionMapping | None:
+    """The transactions' mapping from the flags, or the previous version's when none is given."""
+    roles = {
+        "--tx-item": args.tx_item,
+        "--tx-date": args.tx_date,
+        "--tx-qty": args.tx_qty,
+        "--tx-price": args.tx_price,
+    }
+    given = any(roles.values()) or bool(args.tx_scope)
+    if given and args.transactions is None:
+        raise InputError("The --tx-… columns map a --transactions FILE; give the file too.")
+    if args.transactions is None:
+        return previous
+    if not given and previous is not None:
+        return previous
+    missing = [flag for flag, column in roles.items() if not column]
+    if missing:
+        raise InputError(
+            f"Map the transactions' columns: give {', '.join(missing)} (item id, date, "
+            "quantity and net price)."
+        )
+    return TransactionMapping(
+        item=args.tx_item,
+        date=args.tx_date,
+        quantity=args.tx_qty,
+        net_price=args.tx_price,
+        scope=tuple(dict.fromkeys(args.tx_scope)),
+    )
+
+
+def _read_transactions(
+    args: argparse.Namespace, settings: Settings, mapping: TransactionMapping | None
+) -> pd.DataFrame | None:
+    if args.transactions is None:
+        return None
+    if mapping is None:
+        raise InputError(
+            "Map the transactions' columns: give --tx-item, --tx-date, --tx-qty and --tx-price."
+        )
+    return read_table_file(args.transactions, settings)
+
+
+def _refuse_problems(
+    items: pd.DataFrame,
+    mapping: ColumnMapping,
+    transactions: pd.DataFrame | Path | None,
+    tx_mapping: TransactionMapping | None,
+    what: str,
+) -> None:
+    """InputError listing every problem of the items and the transactions at once, if any."""
+    problems = mapping_problems(items, mapping)
+    if isinstance(transactions, pd.DataFrame) and tx_mapping is not None:
+        problems += tx_mapping.problems([str(c) for c in transactions.columns])
+    if len(problems) == 1:
+        raise InputError(f"{problems[0]} Nothing was written.")
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise InputError(
+            f"{what} cannot be used as it is ({len(problems)} problems); nothing was written:\n"
+            f"{listed}"
+        )
+
+
+def discard_if_empty(store: DatasetStore, slug: str) -> None:
+    """Remove a dataset created a moment ago whose first version could not be written."""
+    import shutil
+
+    if not store.get(slug).versions:
+        shutil.rmtree(store.root / slug, ignore_errors=True)
+
+
+def _score(settings: Settings, slug: str, version: DatasetVersion) -> RunInfo:
+    from dashboard.datasets.scoring import score_version  # fitting libraries load only here
+
+    with _progress("Scoring") as progress:
+        run = score_version(settings, slug, version.version_id, progress=progress)
+    print(f"Published run {run.run_id} ({run.label}, {run.rows:,} items); it is now current.")
+    return run
+
+
+@contextmanager
+def _progress(title: str) -> Iterator[ProgressHook]:
+    if not sys.stderr.isatty():
+        yield no_progress
+        return
+    with ConsoleProgress(title) as bar:
+        yield bar
+
+
+def _described(version: DatasetVersion) -> str:
+    text = (
+        f"{version.label} with {version.rows:,} rows and {len(version.columns)} columns "
+        f"from {version.source}"
+    )
+    if version.transactions is not None:
+        text += f", and {version.transaction_rows:,} transaction lines"
+    return text
+
+
+def _transactions_cell(version: DatasetVersion | None) -> str:
+    if version is None or version.transactions is None:
+        return "no"
+    return f"{version.transaction_rows:,} lines"
+
+
+def _run_cell(info: DatasetInfo, run: RunInfo, current: str | None) -> str:
+    scored = run.dataset_version
+    label = next((v.label for v in info.versions if v.version_id == scored), run.label)
+    return f"{run.run_id} ({label}){' current' if run.run_id == current else ''}"
