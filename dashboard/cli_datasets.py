@@ -139,7 +139,7 @@ def run_add(args: argparse.Namespace) -> int:
     tx_mapping = _transaction_mapping(args, previous=None)
     with _staging(settings) as staging:
         items, source = _read_items(args, settings, staging)
-        transactions = _read_transactions(args, settings, tx_mapping)
+        transactions = _read_transactions(args, settings)
         _refuse_problems(items, mapping, transactions, tx_mapping, "The table")
         info = store.create(name, created_by=operator_name())
         try:
@@ -171,7 +171,7 @@ def run_refresh(args: argparse.Namespace) -> int:
     tx_mapping = _transaction_mapping(args, previous=latest.transactions)
     with _staging(settings) as staging:
         items, source = _read_items(args, settings, staging)
-        transactions: pd.DataFrame | Path | None = _read_transactions(args, settings, tx_mapping)
+        transactions: pd.DataFrame | Path | None = _read_transactions(args, settings)
         if transactions is None and latest.transactions is not None:
             # The price list changes more often than the order history: keep the latest lines.
             transactions = store.transactions_path(info.slug, latest.version_id)
@@ -317,16 +317,9 @@ def _transaction_mapping(
     )
 
 
-def _read_transactions(
-    args: argparse.Namespace, settings: Settings, mapping: TransactionMapping | None
-) -> pd.DataFrame | None:
-    if args.transactions is None:
-        return None
-    if mapping is None:
-        raise InputError(
-            "Map the transactions' columns: give --tx-item, --tx-date, --tx-qty and --tx-price."
-        )
-    return read_table_file(args.transactions, settings)
+def _read_transactions(args: argparse.Namespace, settings: Settings) -> pd.DataFrame | None:
+    """The order lines of ``--transactions`` (their mapping comes from _transaction_mapping)."""
+    return None if args.transactions is None else read_table_file(args.transactions, settings)
 
 
 def _refuse_problems(

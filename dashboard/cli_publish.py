@@ -68,9 +68,18 @@ def publish_scored_file(
 
     store = DatasetStore(plan.settings.datasets_dir)
     info = plan.existing or store.create(plan.name, created_by=operator_name())
+    latest = plan.existing.latest if plan.existing else None
+    # As a refresh does: the order lines stay with the dataset when its price list changes.
+    lines = store.transactions_path(info.slug, latest.version_id) if latest else None
     try:
         version = store.add_version(
-            info.slug, table, plan.mapping, created_by=operator_name(), source=source
+            info.slug,
+            table,
+            plan.mapping,
+            created_by=operator_name(),
+            source=source,
+            transactions=lines,
+            transaction_mapping=latest.transactions if lines and latest else None,
         )
     except BaseException:
         if plan.existing is None:

@@ -52,6 +52,21 @@ def cars() -> pd.DataFrame:
     return data("Cars93").reset_index(drop=True)
 
 
+def order_lines() -> pd.DataFrame:
+    """Three order lines per car, at 5 % off its price."""
+    return pd.DataFrame(
+        {
+            "make": cars()["Make"].repeat(3).to_numpy(),
+            "day": "2026-03-01",
+            "qty": 2,
+            "net": cars()["Price"].repeat(3).to_numpy() * 0.95,
+        }
+    )
+
+
+TX_FLAGS = ("--tx-item", "make", "--tx-date", "day", "--tx-qty", "qty", "--tx-price", "net")
+
+
 def store(data_dir: Path) -> DatasetStore:
     return DatasetStore(data_dir / "datasets")
 
@@ -64,20 +79,11 @@ def every_file_text(root: Path) -> str:
 
 def test_add_list_refresh_with_a_european_csv_and_score(tmp_path: Path, data_dir: Path) -> None:
     cars().to_csv(tmp_path / "cars.csv", index=False)
-    lines = pd.DataFrame(
-        {
-            "make": cars()["Make"].repeat(3).to_numpy(),
-            "day": "2026-03-01",
-            "qty": 2,
-            "net": cars()["Price"].repeat(3).to_numpy() * 0.95,
-        }
-    )
-    lines.to_csv(tmp_path / "lines.csv", index=False)
+    order_lines().to_csv(tmp_path / "lines.csv", index=False)
     added = run(
         "datasets", "add", tmp_path / "cars.csv", "--name", "US cars 1993", "--target", "Price",
         "--id", "Make", "--segment", "Type", "--exclude", "Model",
-        "--transactions", tmp_path / "lines.csv",
-        "--tx-item", "make", "--tx-date", "day", "--tx-qty", "qty", "--tx-price", "net",
+        "--transactions", tmp_path / "lines.csv", *TX_FLAGS,
     )  # fmt: skip
     assert added.code == 0, added.stderr
     assert added.stdout.startswith("Added the dataset 'US cars 1993' (key us-cars-1993): v1")
@@ -280,9 +286,11 @@ def test_score_publish_adds_a_version_or_refuses_other_roles(
     tmp_path: Path, data_dir: Path
 ) -> None:
     cars().to_csv(tmp_path / "cars.csv", index=False)
+    order_lines().to_parquet(tmp_path / "lines.parquet")
     assert run(
         "datasets", "add", tmp_path / "cars.csv", "--name", "US cars", "--target", "Price",
-        "--id", "Make", "--segment", "Type",
+        "--id", "Make", "--segment", "Type", "--transactions", tmp_path / "lines.parquet",
+        *TX_FLAGS,
     ).code == 0  # fmt: skip
     other_roles = run("score", tmp_path / "cars.csv", "--target", "Price", "--publish", "US cars")
     assert other_roles.code == 2
@@ -307,6 +315,8 @@ def test_score_publish_adds_a_version_or_refuses_other_roles(
     info = store(data_dir).get("us-cars")
     assert [v.source for v in info.versions] == ["cars.csv", "cars.csv"]
     assert info.versions[1].mapping == info.versions[0].mapping  # segments carried over
+    assert info.versions[1].transactions == info.versions[0].transactions  # so are the lines
+    assert info.versions[1].transaction_rows == 279
     current = RunStore(data_dir / "runs").current()
     assert current is not None and current.dataset_version == info.versions[1].version_id
     assert current.columns.segments == ("Type",) and current.rows == 93
