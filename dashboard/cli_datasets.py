@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -138,17 +139,17 @@ def run_add(args: argparse.Namespace) -> int:
     )
     tx_mapping = _transaction_mapping(args, previous=None)
     with _staging(settings) as staging:
-        items, source = _read_items(args, settings, staging)
+        items = _read_items(args, settings, staging)
         transactions = _read_transactions(args, settings)
-        _refuse_problems(items, mapping, transactions, tx_mapping, "The table")
+        _refuse_problems(items.frame, mapping, transactions, tx_mapping, "The table")
         info = store.create(name, created_by=operator_name())
         try:
             version = store.add_version(
                 info.slug,
-                items,
+                items.stored,
                 mapping,
                 created_by=operator_name(),
-                source=source,
+                source=items.source,
                 transactions=transactions,
                 transaction_mapping=tx_mapping,
             )
@@ -170,20 +171,20 @@ def run_refresh(args: argparse.Namespace) -> int:
         raise InputError(f"The dataset '{info.name}' has no version to refresh.")
     tx_mapping = _transaction_mapping(args, previous=latest.transactions)
     with _staging(settings) as staging:
-        items, source = _read_items(args, settings, staging)
+        items = _read_items(args, settings, staging)
         transactions: pd.DataFrame | Path | None = _read_transactions(args, settings)
         if transactions is None and latest.transactions is not None:
             # The price list changes more often than the order history: keep the latest lines.
             transactions = store.transactions_path(info.slug, latest.version_id)
             tx_mapping = latest.transactions if transactions is not None else None
         what = f"The new table of '{info.name}' (mapped as in {latest.label})"
-        _refuse_problems(items, latest.mapping, transactions, tx_mapping, what)
+        _refuse_problems(items.frame, latest.mapping, transactions, tx_mapping, what)
         version = store.add_version(
             info.slug,
-            items,
+            items.stored,
             latest.mapping,
             created_by=operator_name(),
-            source=source,
+            source=items.source,
             transactions=transactions,
             transaction_mapping=tx_mapping,
         )
@@ -267,22 +268,29 @@ def _staging(settings: Settings) -> Iterator[Path]:
         yield Path(folder)
 
 
-def _read_items(
-    args: argparse.Namespace, settings: Settings, staging: Path
-) -> tuple[pd.DataFrame, str]:
-    """The item table and the source recorded with the version."""
+@dataclass(frozen=True)
+class _ItemTable:
+    frame: pd.DataFrame  # what the checks read
+    stored: pd.DataFrame | Path  # what the version keeps: a query's Parquet file moves in as is
+    source: str  # recorded with the version
+
+
+def _read_items(args: argparse.Namespace, settings: Settings, staging: Path) -> _ItemTable:
     if (args.file is None) == (args.sql is None):
         raise InputError("Give either a table FILE or a --sql query, not both or neither.")
     if args.sql is None:
         if args.database_url is not None:
             raise InputError("--database-url goes with --sql; a FILE needs neither.")
-        return read_table_file(args.file, settings, sheet=args.sheet), args.file.name
+        frame = read_table_file(args.file, settings, sheet=args.sheet)
+        return _ItemTable(frame, frame, args.file.name)
     if args.sheet is not None:
         raise InputError("--sheet is for an .xlsx workbook, not a SQL query.")
+    prepared = staging / "query.parquet"
     with _progress("Reading the query") as progress:
-        return read_query(
-            args.sql, args.database_url, settings, staging / "query.parquet", progress=progress
+        frame, source = read_query(
+            args.sql, args.database_url, settings, prepared, progress=progress
         )
+    return _ItemTable(frame, prepared, source)
 
 
 def _transaction_mapping(

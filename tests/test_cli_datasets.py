@@ -207,8 +207,10 @@ def test_a_sqlite_query_and_a_statement_that_is_not_a_select(
     with contextlib.closing(sqlite3.connect(database)) as connection:
         diamonds.to_sql("diamonds", connection, index=False)
     url = f"sqlite:///{database}"
+    # A semicolon and a keyword inside a literal, and a comment, are part of one SELECT.
+    query = "SELECT * FROM diamonds WHERE cut NOT IN ('Fair', 'x; DROP it') -- no seconds"
     added = run(
-        "datasets", "add", "--sql", "SELECT * FROM diamonds WHERE cut <> 'Fair' -- no seconds",
+        "datasets", "add", "--sql", query,
         "--database-url", url, "--name", "Diamonds", "--target", "price", "--segment", "cut",
     )  # fmt: skip
     assert added.code == 0, added.stderr
