@@ -216,11 +216,14 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     runs = RunStore(settings.runs_dir)
     current = runs.current_id()
+    newest: dict[str, RunInfo] = {}
+    for run in runs.list_runs():  # newest first
+        newest.setdefault(run.dataset, run)
     headers = ["name", "key", "versions", "rows", "updated", "transactions", "latest run"]
     rows = []
     for info in datasets:
         latest = info.latest
-        scored = runs.list_runs(dataset=info.slug)
+        scored = newest.get(info.slug)
         rows.append(
             [
                 info.name,
@@ -229,7 +232,7 @@ def run_list(args: argparse.Namespace) -> int:
                 f"{latest.rows:,}" if latest else "–",
                 latest.created_at[:10] if latest else "–",
                 _transactions_cell(latest),
-                _run_cell(info, scored[0], current) if scored else "not scored",
+                _run_cell(info, scored, current) if scored else "not scored",
             ]
         )
     print("\n".join(aligned_table(headers, rows, text_columns={0, 1, 4, 5, 6})))
