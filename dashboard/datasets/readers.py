@@ -114,7 +114,7 @@ def _stream_csv(path: Path, layout: TextLayout, sink: ParquetSink, limits: Uploa
     probe = _csv_chunks(path, layout, names, nrows=CHUNK_ROWS)
     first = next(probe, None)
     probe.close()
-    if first is None:
+    if first is None or first.empty:
         raise InputError("The table has a header but no rows.")
     if counter and not _is_row_counter(first.iloc[:, 0]):
         check_header(names)  # a blank first name that is not a saved row index: refuse it

@@ -127,7 +127,7 @@ class ParquetSink:
     def close(self) -> pa.Schema:
         """Finish the file (converting earlier parts to the final types) and return its schema."""
         self._close_part()
-        if self.schema is None:
+        if self.schema is None or self.rows == 0:
             raise InputError("The table has a header but no rows.")
         if len(self._parts) == 1:
             self._parts[0].replace(self.path)

@@ -15,11 +15,12 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
 from dashboard.datasets.sink import CHUNK_ROWS, ParquetSink, UploadLimits, check_header
@@ -32,7 +33,16 @@ logger = logging.getLogger(__name__)
 MAX_UNCOMPRESSED_BYTES = 1024 * 2**20
 MAX_COMPRESSION_RATIO = 100
 _RATIO_FLOOR_BYTES = 2**20  # tiny members (styles, a one-cell sheet) may compress as they like
-_DAMAGED = (KeyError, ValueError, TypeError, IndexError, OSError, zipfile.BadZipFile, ParseError)
+_DAMAGED = (
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    OSError,
+    zipfile.BadZipFile,
+    ParseError,
+    InvalidFileException,
+)
 
 
 def check_zip_directory(path: Path, max_bytes: int | None = None) -> None:
@@ -69,8 +79,16 @@ def read_xlsx(
 ) -> dict[str, Any]:
     """Stream one sheet into ``sink``; the details name the sheet read and every sheet there is."""
     check_zip_directory(path, max_bytes)
+    # A file object, because openpyxl judges a path by its extension and the upload has none.
+    with path.open("rb") as stream:
+        return _read_workbook(stream, sink, limits, sheet)
+
+
+def _read_workbook(
+    stream: IO[bytes], sink: ParquetSink, limits: UploadLimits, sheet: str | None
+) -> dict[str, Any]:
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(stream, read_only=True, data_only=False)
     except _DAMAGED as error:
         logger.debug("openpyxl could not open an upload: %s", error)
         raise InputError(
@@ -81,6 +99,8 @@ def read_xlsx(
         chosen = _choose_sheet(workbook, names, sheet)
         try:
             _stream_sheet(workbook, chosen, sink, limits)
+        except InputError:
+            raise
         except _DAMAGED as error:
             logger.debug("openpyxl failed part-way through an upload: %s", error)
             raise InputError(
