@@ -303,3 +303,13 @@ def test_a_sampled_profile_says_so_and_parquet_checks_match_the_frame(area: Uplo
     assert from_file == mapping_problems(cars, mapping)
     assert len(from_file) == 2
     assert any("'Manufacturer'" in p and "more than once" in p for p in from_file)
+
+
+def test_a_windows_byte_deep_in_a_utf8_looking_file_rereads_it_as_windows_1252(
+    area: UploadArea,
+) -> None:
+    rows = "".join(f"sku{i},{10 + i % 50}.5,plain ascii brand\n" for i in range(40_000))
+    body = ("sku,price,brand\n" + rows).encode() + "last,12.5,Citroën\n".encode("cp1252")
+    ready = upload(area, body, "late.csv")
+    assert ready.details["encoding"] == "Windows-1252" and ready.rows == 40_001
+    assert pd.read_parquet(area.table_path(ready))["brand"].iloc[-1] == "Citroën"
