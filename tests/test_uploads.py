@@ -210,6 +210,12 @@ def test_blank_and_repeated_column_names_are_refused(area: UploadArea) -> None:
     # The unnamed row counter that pandas and R write is dropped, not refused.
     ready = upload(area, CARS.head(60).to_csv().encode(), "with_index.csv")
     assert ready.columns[0] == "Manufacturer"
+    assert ready.details["notes"] == [
+        "The unnamed first column only numbered the rows; it was left out."
+    ]
+    trailing = upload(area, b"sku;price;\n" + b"a;1,5;\n" * 60, "trailing.csv")
+    assert trailing.columns == ("sku", "price")
+    assert trailing.details["notes"] == ["1 unnamed empty column(s) were left out."]
 
 
 def test_limits_name_the_setting_that_raises_them(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def _read_csv(path: Path, sink: ParquetSink, limits: UploadLimits) -> dict[str, 
     layout = sniff_text(path)
     while True:
         try:
-            _stream_csv(path, layout, sink, limits)
+            notes = _stream_csv(path, layout, sink, limits)
         except UnicodeDecodeError as error:
             fallback = _FALLBACK_ENCODINGS.get(layout.encoding)
             if fallback is None:
@@ -100,30 +100,49 @@ def _read_csv(path: Path, sink: ParquetSink, limits: UploadLimits) -> dict[str, 
             sink.abort()
             layout = TextLayout(fallback, layout.delimiter, layout.decimal, layout.thousands)
             continue
-        return layout.details()
+        return {**layout.details(), **({"notes": notes} if notes else {})}
 
 
-def _stream_csv(path: Path, layout: TextLayout, sink: ParquetSink, limits: UploadLimits) -> None:
+def _stream_csv(
+    path: Path, layout: TextLayout, sink: ParquetSink, limits: UploadLimits
+) -> list[str]:
+    """Stream the rows into ``sink``; returns notes on columns left out."""
     names = _csv_header(path, layout)
     limits.check_columns(len(names))
-    counter = _leading_row_counter(names)
-    columns = check_header(names[1:] if counter else names)
-    # A text column holding codes made of digits ("00123") is read as text in every chunk, so a
-    # chunk of digits only cannot turn it into numbers and drop its zeros. Only such columns are
-    # forced: forcing every text column makes pandas' parser several times slower.
     probe = _csv_chunks(path, layout, names, nrows=CHUNK_ROWS)
     first = next(probe, None)
     probe.close()
     if first is None or first.empty:
         raise InputError("The table has a header but no rows.")
-    if counter and not _is_row_counter(first.iloc[:, 0]):
-        check_header(names)  # a blank first name that is not a saved row index: refuse it
+    dropped, notes = _unnamed_to_leave_out(names, first)
+    kept = [i for i in range(len(names)) if i not in dropped]
+    columns = check_header([names[i] for i in kept])
+    # A text column holding codes made of digits ("00123") is read as text in every chunk, so a
+    # chunk of digits only cannot turn it into numbers and drop its zeros. Only such columns are
+    # forced: forcing every text column makes pandas' parser several times slower.
     text_columns = {str(name): "str" for name in first.columns if _holds_digit_codes(first[name])}
     for chunk in _csv_chunks(path, layout, names, dtype=text_columns):
-        if counter:
-            chunk = chunk.iloc[:, 1:]
+        if dropped:
+            chunk = chunk.iloc[:, kept]
         chunk.columns = columns
         sink.write(chunk)
+    return notes
+
+
+def _unnamed_to_leave_out(names: list[str], first: pd.DataFrame) -> tuple[set[int], list[str]]:
+    """Unnamed columns that hold nothing of the item: the row index pandas and R write first, and
+    empty columns after a trailing delimiter. Any other unnamed column is refused by name."""
+    blank = [i for i, name in enumerate(names) if not name.strip()]
+    dropped: set[int] = set()
+    notes: list[str] = []
+    if blank and blank[0] == 0 and len(names) > 1 and _is_row_counter(first.iloc[:, 0]):
+        dropped.add(0)
+        notes.append("The unnamed first column only numbered the rows; it was left out.")
+    empty = [i for i in blank if i not in dropped and first.iloc[:, i].isna().all()]
+    if empty:
+        dropped.update(empty)
+        notes.append(f"{len(empty):,} unnamed empty column(s) were left out.")
+    return dropped, notes
 
 
 def _csv_header(path: Path, layout: TextLayout) -> list[str]:
@@ -185,11 +204,6 @@ def _parser_sentence(error: Exception) -> str:
             "contain the delimiter, or remove the extra cells."
         )
     return f"The file cannot be read as a table ({reason.rstrip('.')})."
-
-
-def _leading_row_counter(names: list[str]) -> bool:
-    """A blank first header name: maybe the row index that pandas and R write."""
-    return len(names) > 1 and (names[0].strip() == "" or names[0] == "nan")
 
 
 def _is_row_counter(values: pd.Series) -> bool:
