@@ -319,3 +319,16 @@ def test_a_windows_byte_deep_in_a_utf8_looking_file_rereads_it_as_windows_1252(
     ready = upload(area, body, "late.csv")
     assert ready.details["encoding"] == "Windows-1252" and ready.rows == 40_001
     assert pd.read_parquet(area.table_path(ready))["brand"].iloc[-1] == "Citroën"
+
+
+def test_a_parser_failure_nobody_foresaw_still_gets_a_sentence(
+    area: UploadArea, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.datasets import sink
+
+    def broken(self: sink.ParquetSink, chunk: object) -> None:
+        raise pa.ArrowInvalid("cannot convert a cell")
+
+    monkeypatch.setattr(sink.ParquetSink, "write", broken)
+    sentence = refused(area, CARS.to_csv(index=False).encode(), "cars.csv")
+    assert sentence == "The file could not be read as a CSV table (cannot convert a cell)."

@@ -58,6 +58,14 @@ def read_upload(
         else:
             details = _read_csv(original, sink, limits)
         schema = sink.close()
+    except InputError:
+        sink.abort()
+        raise
+    except (ValueError, TypeError, OverflowError, pa.ArrowException) as error:
+        # A hostile file can trip a parser in ways no check above names; it still gets a sentence.
+        sink.abort()
+        logger.warning("an upload could not be read: %r", error)
+        raise InputError(_unexpected_sentence(fmt, error)) from error
     except BaseException:
         sink.abort()
         raise
@@ -66,6 +74,13 @@ def read_upload(
         table.unlink(missing_ok=True)
         raise InputError(_one_column_sentence(columns[0] if columns else "", fmt, details))
     return ReadResult(format=fmt, rows=sink.rows, columns=columns, details=details)
+
+
+def _unexpected_sentence(fmt: UploadFormat, error: Exception) -> str:
+    kind = ".xlsx" if fmt == "xlsx" else fmt.upper()
+    lines = str(error).strip().splitlines()
+    reason = lines[0][:160] if lines else type(error).__name__
+    return f"The file could not be read as a {kind} table ({reason.rstrip('.')})."
 
 
 def _one_column_sentence(name: str, fmt: UploadFormat, details: dict[str, Any]) -> str:
