@@ -332,3 +332,13 @@ def test_a_parser_failure_nobody_foresaw_still_gets_a_sentence(
     monkeypatch.setattr(sink.ParquetSink, "write", broken)
     sentence = refused(area, CARS.to_csv(index=False).encode(), "cars.csv")
     assert sentence == "The file could not be read as a CSV table (cannot convert a cell)."
+
+
+def test_giant_first_lines_and_parquet_bombs_are_refused_before_parsing(
+    area: UploadArea, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.datasets import readers
+
+    assert "longer than 1 MB" in refused(area, b"a," * 2**20, "wide.csv")
+    monkeypatch.setattr(readers, "PARQUET_MAX_UNPACKED_BYTES", 1000)
+    assert "decompression bomb" in refused(area, parquet_bytes(CARS), "cars.parquet")

@@ -26,6 +26,8 @@ from dashboard.errors import InputError
 
 logger = logging.getLogger(__name__)
 
+#: The most a Parquet upload may decompress to (its row groups' own sizes, from the footer).
+PARQUET_MAX_UNPACKED_BYTES = 4 * 2**30
 #: A text file falls back through these when a byte deep in it is not valid in the sniffed one.
 _FALLBACK_ENCODINGS = {"utf-8": "cp1252", "utf-8-sig": "cp1252", "cp1252": "latin-1"}
 
@@ -260,6 +262,15 @@ def _copy_parquet(path: Path, sink: ParquetSink, limits: UploadLimits) -> dict[s
                 "or date per cell."
             )
     limits.check_rows(source.metadata.num_rows)
+    metadata = source.metadata
+    unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if unpacked > PARQUET_MAX_UNPACKED_BYTES:
+        # The Parquet kind of zip bomb: a small file whose pages decompress to gigabytes.
+        raise InputError(
+            f"The Parquet file would unpack to {unpacked / 2**30:,.1f} GB, more than the "
+            f"{PARQUET_MAX_UNPACKED_BYTES / 2**30:,.0f} GB we read; it may be a decompression "
+            "bomb, or split it."
+        )
     try:
         for batch in source.iter_batches(batch_size=CHUNK_ROWS, columns=names):
             sink.write(pa.Table.from_batches([batch]))

@@ -124,6 +124,12 @@ def sniff_text(path: Path) -> TextLayout:
         head = stream.read(SNIFF_BYTES)
     encoding = _encoding(head)
     text = _decode_head(head, encoding)
+    if len(head) == SNIFF_BYTES and not any(mark in text for mark in "\n\r"):
+        # Refused before pandas splits a giant first line into millions of column names.
+        raise InputError(
+            f"The first line is longer than {SNIFF_BYTES // 2**20} MB; that is not the header "
+            "row of a table."
+        )
     lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
     if not lines:
         raise InputError("The file holds only blank lines; there is no table in it.")
