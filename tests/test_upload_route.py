@@ -3,6 +3,7 @@ and answered with its shape, and a refused upload leaves nothing behind."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -45,10 +46,14 @@ def signed_in(client: FlaskClient, name: str) -> str:
         return str(session["csrf_token"])
 
 
-def post_file(client: FlaskClient, body: bytes, name: str, token: str | None) -> Any:
+def post_file(
+    client: FlaskClient, body: bytes, name: str, token: str | None, sheet: str | None = None
+) -> Any:
     headers = {"X-File-Name": name, "Content-Type": "application/octet-stream"}
     if token is not None:
         headers["X-CSRF-Token"] = token
+    if sheet is not None:
+        headers["X-Sheet"] = sheet
     return client.post(UPLOAD_PATH, data=body, headers=headers)
 
 
@@ -96,7 +101,42 @@ def test_too_large_and_unreadable_files_get_a_sentence_and_leave_nothing(secured
     before = len(uploads(settings))
     large = post_file(client, b"a,b\n" + b"1,2\n" * 400_000, "big.csv", token)
     assert large.status_code == 413
-    assert "more than the limit of 1 MB" in large.get_json()["error"]
+    assert "more than the limit of 1 MB (PRICESCOPE_MAX_UPLOAD_MB)" in large.get_json()["error"]
     empty = post_file(client, b"", "empty.csv", token)
     assert empty.status_code == 400 and "empty" in empty.get_json()["error"]
+    assert len(uploads(settings)) == before
+
+
+def test_the_answer_says_what_reading_detected_and_a_sheet_can_be_chosen(secured: Any) -> None:
+    from openpyxl import Workbook
+
+    app, _ = secured
+    client = app.server.test_client()
+    token = signed_in(client, "ann")
+    european = data("Cars93").to_csv(index=False, sep=";", decimal=",").encode("cp1252")
+    body = post_file(client, european, "voitures.csv", token).get_json()
+    assert body["format"] == "csv"
+    assert body["details"]["delimiter"] == ";" and body["details"]["decimal"] == ","
+    assert body["details"]["encoding"] == "UTF-8"  # plain ASCII reads as UTF-8
+    workbook = Workbook()
+    workbook.active.title = "Summary"
+    workbook.active.append(["note"])
+    prices = workbook.create_sheet("Prices 2026")
+    for row in [["sku", "price"], *[[f"s{i}", 10 + i] for i in range(60)]]:
+        prices.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    chosen = post_file(client, out.getvalue(), "book.xlsx", token, sheet="Prices%202026")
+    answer = chosen.get_json()
+    assert answer["details"] == {"sheet": "Prices 2026", "sheets": ["Summary", "Prices 2026"]}
+    assert answer["rows"] == 60 and answer["columns"] == ["sku", "price"]
+
+
+def test_a_hostile_file_gets_its_sentence_and_leaves_nothing(secured: Any) -> None:
+    app, settings = secured
+    client = app.server.test_client()
+    token = signed_in(client, "ann")
+    before = len(uploads(settings))
+    junk = post_file(client, bytes(range(256)) * 16, "prices.csv", token)
+    assert junk.status_code == 400 and "binary data" in junk.get_json()["error"]
     assert len(uploads(settings)) == before

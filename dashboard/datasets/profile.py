@@ -26,6 +26,8 @@ _KIND_LABELS = {
     "dates": "date",
 }
 _EXAMPLES = 3
+#: Rows a column profile looks at: enough to see every kind, bounded for a 2M-row upload.
+PROFILE_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,15 @@ def _dropped_kind(reason: str) -> str:
     return "unused"
 
 
-def profile_table(table: pd.DataFrame) -> list[ColumnProfile]:
-    """One profile per column, in table order, with a suggested role for each."""
+def profile_table(table: pd.DataFrame, *, total_rows: int | None = None) -> list[ColumnProfile]:
+    """One profile per column, in table order, with a suggested role for each.
+
+    ``table`` may be the first rows of a larger table (``UploadArea.sample``); with ``total_rows``
+    larger than it, every reason says the profile saw only those rows, because distinct counts
+    and shares of missing values are then the sample's.
+    """
+    sampled = total_rows is not None and total_rows > len(table)
+    note = f" (from the first {len(table):,} of {total_rows:,} rows)" if sampled else ""
     profiles = []
     taken: set[str] = set()
     target = _suggest_target(table)
@@ -69,7 +78,7 @@ def profile_table(table: pd.DataFrame) -> list[ColumnProfile]:
                 name=name,
                 kind=shown_kind,
                 role=role,
-                reason=why,
+                reason=why + note,
                 missing_share=float(values.isna().mean()) if len(values) else 0.0,
                 distinct=distinct,
                 examples=tuple(str(v)[:40] for v in values.dropna().unique()[:_EXAMPLES]),

@@ -5,7 +5,7 @@ Layout under the uploads directory::
     uploads/
       u-20261129130000-3f9a2c/
         original                 the bytes as received (streamed; never held in memory whole)
-        table.parquet            the table as read from it, every column kept
+        table.parquet            the table as read from it, every column kept (written in chunks)
         upload.json              owner, file name, format and what was detected reading it
 
 An upload belongs to the user who sent it; nobody else can preview, map or publish it. Publishing
@@ -15,10 +15,12 @@ moves ``table.parquet`` into a dataset version and removes the upload.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
 import shutil
+import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -28,8 +30,12 @@ from typing import IO, Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from dashboard.datasets.profile import PROFILE_ROWS
+from dashboard.datasets.readers import read_upload
+from dashboard.datasets.sink import UploadLimits, parquet_head
 from dashboard.errors import InputError
-from dashboard.tables import read_table
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_FILE = "upload.json"
 ORIGINAL_FILE = "original"
@@ -84,9 +90,10 @@ def clean_file_name(name: object) -> str:
 class UploadArea:
     """Receives, reads and hands out uploads under one directory."""
 
-    def __init__(self, root: Path, *, max_bytes: int) -> None:
+    def __init__(self, root: Path, *, max_bytes: int, limits: UploadLimits | None = None) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        self.limits = limits or UploadLimits()
 
     def receive(self, stream: IO[bytes], file_name: str, owner: str) -> Upload:
         """Stream ``stream`` to disk in chunks. Refuses (InputError) an empty or too large file
@@ -101,7 +108,8 @@ class UploadArea:
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise InputError(
-                            f"The file is larger than the limit of {self.max_bytes // 2**20:,} MB."
+                            f"The file is larger than the limit of {self.max_bytes / 2**20:,.0f} "
+                            "MB (PRICESCOPE_MAX_UPLOAD_MB)."
                         )
                     out.write(chunk)
             if size == 0:
@@ -120,26 +128,42 @@ class UploadArea:
         return upload
 
     def prepare(self, upload_id: str, owner: str, *, sheet: str | None = None) -> Upload:
-        """Read the received file into ``table.parquet``; InputError (and the upload is removed)
-        when it is not a table we can read."""
+        """Read the received file into ``table.parquet``, in chunks; InputError (and the upload is
+        removed) when it is not a table we can read or breaks a limit.
+
+        The format is sniffed from the content; ``details`` records what reading found (encoding,
+        delimiter and decimal mark of a CSV; the sheet read and every sheet of a workbook).
+        """
         upload = self.get(upload_id, owner)
         directory = self.root / upload.upload_id
         try:
-            table = read_table(_with_suffix(directory / ORIGINAL_FILE, upload.file_name))
-            table.to_parquet(directory / TABLE_FILE, index=False)
-        except InputError:
-            self.discard(upload.upload_id, owner)
+            result = read_upload(
+                directory / ORIGINAL_FILE,
+                directory / TABLE_FILE,
+                self.limits,
+                sheet=sheet,
+                max_bytes=self.max_bytes,
+            )
+            ready = Upload(
+                **{
+                    **upload.to_json(),
+                    "format": result.format,
+                    "rows": result.rows,
+                    "columns": result.columns,
+                    "details": result.details,
+                }
+            )
+            self._save(ready)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
             raise
-        ready = Upload(
-            **{
-                **upload.to_json(),
-                "format": "parquet" if upload.file_name.lower().endswith(".parquet") else "csv",
-                "rows": len(table),
-                "columns": tuple(str(c) for c in table.columns),
-                "details": {"sheet": sheet} if sheet else {},
-            }
+        logger.info(
+            "read upload %s: %s, %s rows, %s columns",
+            upload.upload_id,
+            result.format,
+            result.rows,
+            len(result.columns),
         )
-        self._save(ready)
         return ready
 
     def get(self, upload_id: object, owner: str) -> Upload:
@@ -167,21 +191,16 @@ class UploadArea:
             return pd.DataFrame(columns=list(upload.columns))
         return first.to_pandas().head(rows)
 
+    def sample(self, upload: Upload, rows: int = PROFILE_ROWS) -> pd.DataFrame:
+        """The first ``rows`` rows (every column): what the profile of a large table looks at."""
+        return parquet_head(self.table_path(upload), rows)
+
     def discard(self, upload_id: str, owner: str) -> None:
         upload = self.get(upload_id, owner)
         shutil.rmtree(self.root / upload.upload_id, ignore_errors=True)
 
     def _save(self, upload: Upload) -> None:
         path = self.root / upload.upload_id / UPLOAD_FILE
-        temp = path.with_name(f".{UPLOAD_FILE}.{os.getpid()}")
+        temp = path.with_name(f".{UPLOAD_FILE}.{os.getpid()}.{threading.get_ident()}")
         temp.write_text(json.dumps(upload.to_json(), indent=2), encoding="utf-8")
         temp.replace(path)
-
-
-def _with_suffix(original: Path, file_name: str) -> Path:
-    """A link to the original named with the uploaded file's extension, for ``read_table``."""
-    suffix = "".join(Path(file_name.lower()).suffixes[-2:]) or ".csv"
-    named = original.with_name(f"original{suffix}")
-    if not named.exists():
-        os.link(original, named)
-    return named

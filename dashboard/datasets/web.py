@@ -1,8 +1,8 @@
 """The upload route: a file streamed from the browser to disk, read, and answered with its shape.
 
 ``POST /data/upload`` with the file as the raw request body (``application/octet-stream``), its
-name in the ``X-File-Name`` header (percent-encoded) and the session's CSRF token in
-``X-CSRF-Token``. The body is never parsed as a form, so the file is streamed to disk in chunks and
+name in the ``X-File-Name`` header (percent-encoded), optionally the ``.xlsx`` sheet to read in
+``X-Sheet``, and the session's CSRF token in ``X-CSRF-Token``. The body is never parsed as a form, so the file is streamed to disk in chunks and
 never held in memory (Dash's ``dcc.Upload`` would post it base64 through a callback: a 200 MB file
 became about 270 MB of JSON, held several times over). The answer is JSON: the upload's id, rows,
 columns and what reading detected, or ``{"error": sentence}`` with a 4xx status; a refused upload
@@ -21,6 +21,7 @@ from flask import Flask, jsonify, request, session
 from dashboard.auth import Role, RoleRefusedError, require_role
 from dashboard.auth.web import CSRF_KEY
 from dashboard.config import Settings
+from dashboard.datasets.sink import UploadLimits
 from dashboard.datasets.uploads import UploadArea
 from dashboard.errors import InputError
 
@@ -29,12 +30,20 @@ logger = logging.getLogger(__name__)
 UPLOAD_PATH = "/data/upload"
 FILE_NAME_HEADER = "X-File-Name"
 CSRF_HEADER = "X-CSRF-Token"
+#: Optional: the workbook sheet to read (percent-encoded); by default the first holding data.
+SHEET_HEADER = "X-Sheet"
 #: Who may upload, map and score datasets.
 DATASET_ROLE = Role.ANALYST
 
 
 def upload_area(settings: Settings) -> UploadArea:
-    return UploadArea(settings.uploads_dir, max_bytes=settings.max_upload_mb * 2**20)
+    return UploadArea(
+        settings.uploads_dir,
+        max_bytes=settings.max_upload_mb * 2**20,
+        limits=UploadLimits(
+            max_rows=settings.max_upload_rows, max_columns=settings.max_upload_columns
+        ),
+    )
 
 
 def install_upload_route(server: Flask, settings: Settings) -> None:
@@ -52,13 +61,13 @@ def install_upload_route(server: Flask, settings: Settings) -> None:
         if length is not None and length > area.max_bytes:
             return _error(
                 f"The file is {length / 2**20:,.0f} MB, more than the limit of "
-                f"{settings.max_upload_mb:,} MB.",
+                f"{settings.max_upload_mb:,} MB (PRICESCOPE_MAX_UPLOAD_MB).",
                 413,
             )
         name = unquote(request.headers.get(FILE_NAME_HEADER, ""))
         try:
             received = area.receive(request.stream, name, identity.name)
-            upload = area.prepare(received.upload_id, identity.name)
+            upload = area.prepare(received.upload_id, identity.name, sheet=_sheet_asked())
         except InputError as problem:
             return _error(str(problem), 400)
         logger.info(
@@ -77,6 +86,11 @@ def install_upload_route(server: Flask, settings: Settings) -> None:
             columns=list(upload.columns),
             details=upload.details,
         )
+
+
+def _sheet_asked() -> str | None:
+    sheet = unquote(request.headers.get(SHEET_HEADER, "")).strip()
+    return sheet or None
 
 
 def _csrf_header_ok() -> bool:
