@@ -186,10 +186,11 @@ def test_an_excel_sheet_by_name(tmp_path: Path, data_dir: Path) -> None:
         pd.DataFrame({"note": ["read me"]}).to_excel(writer, sheet_name="About", index=False)
         cars().to_excel(writer, sheet_name="Cars", index=False)
     wrong = run("datasets", "add", workbook, "--name", "Cars", "--target", "Price")
-    assert wrong.code == 2 and "There is no column 'Price'" in wrong.stderr
+    # The first sheet is read by default, and it is no price table.
+    assert wrong.code == 2 and "only one column ('note')" in wrong.stderr
     missing = run("datasets", "add", workbook, "--sheet", "Vans", "--name", "x", "--target", "P")
     assert missing.stderr.strip() == (
-        "error: 'prices.xlsx' has no sheet 'Vans'; its sheets are 'About', 'Cars'."
+        "error: The workbook has no sheet 'Vans'; its sheets are 'About', 'Cars'."
     )
     added = run(
         "datasets", "add", workbook, "--sheet", "Cars", "--name", "Cars", "--target", "Price"
