@@ -112,7 +112,7 @@ def test_analyst_reviews_three_items_and_a_viewer_sees_them_read_only(
             ),
             what=f"decision mark on {item}",
         )
-    decided = services.reviewing.decisions.decisions(rows)
+    decided = services.reviewing.decisions.decisions(run.info.dataset, rows)
     assert {d.decided_by for d in decided.values()} == {"ann"} and len(decided) == 3
     assert dash_duo.get_logs() == []
 
