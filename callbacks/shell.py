@@ -38,8 +38,13 @@ def register(app: Dash, services: Services) -> None:
         Input(PAGES_LOCATION, "pathname"),
         Input(PAGES_LOCATION, "search"),
     )
-    def refresh_run_badge(pathname: object, search: object) -> Component:
-        return run_badge(services, requested_run(app, pathname, search))
+    def refresh_run_badge(pathname: object, search: object) -> Component | Any:
+        requested = requested_run(app, pathname, search)
+        if ctx.triggered_id is None and requested is None:
+            # The page has just loaded and the layout already names the current run: drawing the
+            # menu again would only close it under an analyst who opened it at once.
+            return no_update
+        return run_badge(services, requested)
 
     @app.callback(
         Output(Shell.RELOAD, "href"),

@@ -74,7 +74,9 @@ def _switch_entry(info: RunInfo, *, shown: str, current: str | None, may_switch:
     return dbc.DropdownMenuItem(
         [
             html.Span(info.label),
-            html.Span(f" · {info.rows:,} items · {created}{marks}", className="text-muted small"),
+            html.Span(
+                f" · {info.rows:,} items · {created} UTC{marks}", className="text-muted small"
+            ),
         ],
         id={"type": Shell.SWITCH_RUN, "run": info.run_id},
         active=info.run_id == shown,
