@@ -1,5 +1,6 @@
 """The frame's callbacks: the navbar's run switcher names the run on screen as the analyst moves
-between pages (a recompute on the Jobs page publishes a new one, a link may name an older one), and
+between pages (a recompute on the Jobs page publishes a new one, a link may name an older one or
+another dataset's decisions), and
 choosing a run in it makes that run current, then loads the page again to show it.
 
 Making a run current changes what every page shows to everyone: the role is checked here, whatever
@@ -19,6 +20,7 @@ from dash.development.base_component import Component
 from dashboard.auth import RoleRefusedError, require_role
 from dashboard.errors import InputError
 from dashboard.ids import Shell
+from dashboard.run_choice import decisions_run
 from dashboard.runs import check_run_id
 from dashboard.services import Services
 from layouts.shell import SWITCH_ROLE, run_badge
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 PAGES_LOCATION = "_pages_location"
 #: The URL parameter naming the run a page shows, and the registry key listing a page's parameters.
 RUN_PARAMETER = "run"
+DATASET_PARAMETER = "dataset"
 URL_PARAMS = "url_params"
 
 
@@ -39,7 +42,7 @@ def register(app: Dash, services: Services) -> None:
         Input(PAGES_LOCATION, "search"),
     )
     def refresh_run_badge(pathname: object, search: object) -> Component | Any:
-        requested = requested_run(app, pathname, search)
+        requested = requested_run(app, services, pathname, search)
         if ctx.triggered_id is None and requested is None:
             # The page has just loaded and the layout already names the current run: drawing the
             # menu again would only close it under an analyst who opened it at once.
@@ -82,16 +85,22 @@ def _page_of(app: Dash, pathname: object) -> dict[str, Any] | None:
     return None
 
 
-def requested_run(app: Dash, pathname: object, search: object) -> str | None:
-    """The run a page's address asks for (``?run=``), when that page takes one; parsed as Dash
-    Pages parses it, so the badge and the page agree."""
+def requested_run(app: Dash, services: Services, pathname: object, search: object) -> str | None:
+    """The run a page's address asks for, when that page takes such a parameter: ``?run=`` names
+    it, ``?dataset=`` (the Decisions page) asks for the run that dataset's decisions are counted
+    against. Parsed as Dash Pages parses it, so the badge and the page agree."""
     page = _page_of(app, pathname)
-    if page is None or RUN_PARAMETER not in page.get(URL_PARAMS, ()):
+    if page is None or not isinstance(search, str) or not search.startswith("?"):
         return None
-    if not isinstance(search, str) or not search.startswith("?"):
-        return None
-    values = parse_qs(search[1:]).get(RUN_PARAMETER, [])
-    return values[0] if len(values) == 1 else None
+    takes = page.get(URL_PARAMS, ())
+    query = parse_qs(search[1:])
+    runs, datasets = query.get(RUN_PARAMETER, []), query.get(DATASET_PARAMETER, [])
+    if RUN_PARAMETER in takes and len(runs) == 1:
+        return runs[0]
+    if DATASET_PARAMETER in takes and len(datasets) == 1:
+        counted = decisions_run(services.runs, datasets[0])
+        return counted.run_id if counted is not None else None
+    return None
 
 
 def page_address(app: Dash, pathname: object) -> str:

@@ -263,6 +263,8 @@ def test_the_run_switcher_lists_runs_by_dataset_and_only_analysts_switch(
         viewer, "/explorer", f"?run={boats.run_id}"
     )
     assert "Boats · v1 · 2 items (not" not in badge(viewer, "/jobs", f"?run={boats.run_id}")
+    # The Decisions page on the boats' decisions counts them against the boats' run.
+    assert "Run Boats · v1" in badge(viewer, "/decisions", "?dataset=boats")
 
     analyst = app.server.test_client()
     sign_in(analyst, "ann")
