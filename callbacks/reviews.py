@@ -103,7 +103,7 @@ def save(
     except InputError as error:
         return feedback(0, [], str(error)), no_update
     conflicts = [conflict.message for conflict in result.conflicts]
-    return feedback(len(result.saved), conflicts), reviewing.decisions.version()
+    return feedback(len(result.saved), conflicts), reviewing.decisions.version(run.info.dataset)
 
 
 def _run(services: Services, run_id: object) -> Run:
@@ -141,8 +141,8 @@ def _register_item_panel(app: Dash, services: Services) -> None:
             run = _run(services, run_id)
         except InputError:
             return None, None
-        decision = reviewing.decisions.decision(item)
-        history = reviewing.decisions.history(item, limit=50)
+        decision = reviewing.decisions.decision(run.info.dataset, item)
+        history = reviewing.decisions.history(run.info.dataset, item, limit=50)
         mark = reviewing.flags.marks(run).label_of(item)
         version = decision.version if decision else 0
         return item_review_summary(decision, history, mark), {item: version}

@@ -164,7 +164,14 @@ def _register_pages(services: Services) -> None:
             ("run",),
         ),
         ("jobs", "/jobs", "Jobs", "Jobs", layouts.jobs.layout, ()),
-        ("decisions", "/decisions", "Decisions", "Decisions", layouts.decisions.layout, ()),
+        (
+            "decisions",
+            "/decisions",
+            "Decisions",
+            "Decisions",
+            layouts.decisions.layout,
+            ("dataset",),
+        ),
     )
     for order, (module, path, name, title, build, allowed) in enumerate(pages):
         dash.register_page(
@@ -174,6 +181,8 @@ def _register_pages(services: Services) -> None:
             title=f"{title} · {TITLE}",
             order=order,
             layout=_page(build, services, allowed=allowed),
+            # Kept in the page registry so the navbar knows which pages take ``?run=``.
+            url_params=allowed,
         )
 
 

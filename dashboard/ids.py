@@ -8,6 +8,11 @@ from enum import StrEnum
 class Shell(StrEnum):
     NAVBAR = "shell-navbar"
     RUN_BADGE = "shell-run-badge"
+    # The run badge is a switcher: runs grouped by dataset; choosing one makes it current.
+    RUN_SWITCHER = "shell-run-switcher"
+    SWITCH_RUN = "shell-switch-run"
+    SWITCH_NOTE = "shell-switch-note"
+    RELOAD = "shell-reload"
     USER_MENU = "shell-user-menu"
 
 
@@ -96,6 +101,9 @@ class Decisions(StrEnum):
     EXPORT_XLSX = "decisions-export-xlsx"
     DOWNLOAD = "decisions-download"
     EMPTY = "decisions-empty"
+    SCOPE = "decisions-scope"
+    DATASETS = "decisions-datasets"
+    DATASET = "decisions-dataset"
 
 
 class Jobs(StrEnum):

@@ -1,12 +1,16 @@
 """Decisions: what analysts decided, by whom, how much of the money at stake that covers, and the
 proposed repricings with their expected effect. Read-only for everyone; exportable.
 
-Built per request from the database and the current run (decisions change while the run does not).
+Decisions are kept per dataset: the page shows one dataset's (the current run's by default, another
+through ``?dataset=``) and counts them against that dataset's run on screen (the current run when
+it is of that dataset, else the dataset's newest). Built per request from the database and the run
+(decisions change while the run does not).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -14,11 +18,15 @@ import pandas as pd
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.datasets.store import DatasetStore
+from dashboard.errors import InputError
 from dashboard.formatting import count, money, percent
 from dashboard.ids import Decisions
 from dashboard.reviews.actions import ACTION_LABELS, REPRICE
 from dashboard.reviews.model import HistoryEntry
 from dashboard.reviews.summary import DecisionsSummary, decisions_frame, summarise
+from dashboard.run_choice import dataset_names, decisions_run, default_dataset, name_of
+from dashboard.runs import Run
 from dashboard.services import Services
 from layouts.widgets import MONEY_FORMAT, chart_card, kpi_card, notice
 
@@ -40,21 +48,66 @@ _MONEY_COLUMNS = {"price", "fair_price", "at_stake", "new_price", "expected_effe
 _WIDTHS = {"item_id": 190, "decision": 150, "reason": 220, "note": 200, "decided_at": 160}
 
 
-def layout(services: Services) -> Component:
+def layout(services: Services, dataset: str | None = None) -> Component:
     reviewing = services.reviewing
-    run = services.runs.load_current()
-    frame = decisions_frame(reviewing.decisions.decisions().values(), run)
-    summary = summarise(frame, run)
-    history = reviewing.decisions.history(limit=HISTORY_SHOWN)
+    names = dataset_names(DatasetStore(services.settings.datasets_dir))
+    decided = reviewing.decisions.datasets()
+    chosen = dataset if dataset in names or dataset in decided else None
+    chosen = chosen or default_dataset(services.runs)
+    try:
+        run = decisions_run(services.runs, chosen)
+        loaded = services.runs.load(run.run_id) if run is not None else None
+    except InputError as error:
+        return notice(Decisions.EMPTY, "That run cannot be shown", str(error), "danger")
+    frame = decisions_frame(reviewing.decisions.decisions(chosen).values(), loaded)
+    summary = summarise(frame, loaded)
+    history = reviewing.decisions.history(chosen, limit=HISTORY_SHOWN)
     return html.Div(
         [
+            dcc.Store(id=Decisions.DATASET, data=chosen),
             _header(),
+            _scope(chosen, names, decided, loaded),
             dcc.Download(id=Decisions.DOWNLOAD),
             _kpis(summary),
             _body(frame, summary, history),
         ],
         id=Decisions.PAGE,
         className="decisions",
+    )
+
+
+def _scope(
+    chosen: str, names: dict[str, str], decided: dict[str, int], run: Run | None
+) -> Component:
+    """Which dataset's decisions these are, against which run; and the other datasets to look at."""
+    against = (
+        [" against run ", html.Strong(run.info.label), f" ({run.run_id})"]
+        if run is not None
+        else [" — the dataset has no run yet, so nothing counts as flagged now"]
+    )
+    choices = list(names) + sorted(slug for slug in decided if slug not in names)
+    links = [
+        dbc.NavItem(
+            dbc.NavLink(
+                f"{name_of(slug, names)} ({count(decided.get(slug, 0))})",
+                href=f"/decisions?{urlencode({'dataset': slug})}",
+                active=slug == chosen,
+                class_name="py-1 px-2 small",
+            )
+        )
+        for slug in choices
+    ]
+    return html.Div(
+        [
+            html.Div(
+                ["Decisions on ", html.Strong(name_of(chosen, names)), *against, "."],
+                id=Decisions.SCOPE,
+                className="mb-2",
+            ),
+            dbc.Nav(links, id=Decisions.DATASETS, pills=True, className="mb-3 small")
+            if len(choices) > 1
+            else None,
+        ]
     )
 
 

@@ -202,26 +202,26 @@ def test_every_writing_callback_refuses_a_viewer_and_accepts_an_analyst(
     assert run is not None
     item = str(run.items["item_id"].iloc[5 if scope == "table" else 6])
     trigger = {"scope": scope, "type": Reviews.SAVE.value}
-    before = services.reviewing.decisions.version()
+    before = services.reviewing.decisions.version(run.info.dataset)
 
     viewer = app.server.test_client()
     sign_in(viewer, "vera")
     response = crafted_post(viewer, trigger, review_values(scope, run.run_id, item))
     assert response.status_code == 200
     assert "needs the analyst role" in response.get_data(as_text=True)
-    assert services.reviewing.decisions.version() == before
-    assert services.reviewing.decisions.decision(item) is None
+    assert services.reviewing.decisions.version(run.info.dataset) == before
+    assert services.reviewing.decisions.decision(run.info.dataset, item) is None
 
     analyst = app.server.test_client()
     sign_in(analyst, "ann")
     response = crafted_post(analyst, trigger, review_values(scope, run.run_id, item))
     assert response.status_code == 200 and "Saved 1 decision" in response.get_data(as_text=True)
-    saved = services.reviewing.decisions.decision(item)
+    saved = services.reviewing.decisions.decision(run.info.dataset, item)
     assert saved is not None and saved.decided_by == "ann" and saved.note == "crafted"
     # The same crafted save again starts from a stale version: a conflict, nothing overwritten.
     response = crafted_post(analyst, trigger, review_values(scope, run.run_id, item))
     assert "changed meanwhile" in response.get_data(as_text=True)
-    again = services.reviewing.decisions.decision(item)
+    again = services.reviewing.decisions.decision(run.info.dataset, item)
     assert again is not None and again.version == 1
 
 

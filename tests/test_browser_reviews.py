@@ -1,19 +1,24 @@
 """Reviews in headless Chromium, signed in: an analyst reviews three items from the Explorer's
-table; a viewer then finds them on the Decisions page, with no edit controls anywhere."""
+table; a viewer then finds them on the Decisions page, with no edit controls anywhere. And an
+analyst switches to another dataset's run from the navbar, and every page follows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.datasets import DatasetStore
 from dashboard.ids import Decisions, Explorer, Reviews, Shell
+from dashboard.runs import RunColumns
 from dashboard.services import Services
 from tests.test_browser_explorer import wait_for
+from tests.test_reviews import make_run
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +34,19 @@ def sign_in(dash_duo: Any, name: str) -> None:
     dash_duo.driver.find_element(By.ID, "login-submit").click()
     dash_duo.wait_for_element(f"#{Shell.USER_MENU}", timeout=20)
     assert name in dash_duo.find_element(f"#{Shell.USER_MENU}").text
+
+
+def open_menu(dash_duo: Any, selector: str) -> str | None:
+    """The open menu's text, after clicking its toggle; ``None`` while the page is still drawing
+    it (the navbar refreshes as the page loads, which replaces an element or closes the menu)."""
+    try:
+        shown = dash_duo.driver.find_elements(By.CSS_SELECTOR, f"{selector} .dropdown-menu.show")
+        if shown:
+            return str(shown[0].text) or None
+        dash_duo.find_element(f"{selector} .dropdown-toggle").click()
+    except StaleElementReferenceException:
+        pass
+    return None
 
 
 def form_field(kind: Reviews, scope: str = "table") -> str:
@@ -112,7 +130,7 @@ def test_analyst_reviews_three_items_and_a_viewer_sees_them_read_only(
             ),
             what=f"decision mark on {item}",
         )
-    decided = services.reviewing.decisions.decisions(rows)
+    decided = services.reviewing.decisions.decisions(run.info.dataset, rows)
     assert {d.decided_by for d in decided.values()} == {"ann"} and len(decided) == 3
     assert dash_duo.get_logs() == []
 
@@ -141,4 +159,48 @@ def test_analyst_reviews_three_items_and_a_viewer_sees_them_read_only(
     )
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".review-form") == []
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".review-toolbar") == []
+    assert dash_duo.get_logs() == []
+
+
+def test_analyst_switches_to_another_datasets_run_from_the_navbar(
+    dash_duo: Any, demo_settings: Settings
+) -> None:
+    settings = Settings(data_dir=demo_settings.data_dir, env="production", secret_key=SECRET)
+    services = Services.from_settings(settings)
+    services.reviewing.users.add("ann", *reversed(USERS["ann"]))
+    DatasetStore(settings.datasets_dir).create("Boats", created_by="ann")
+    boats = services.runs.publish(
+        make_run("x", [True, False, True, False, False, False]).items,
+        {},
+        columns=RunColumns("sku", "p", None, None, ("brand",), ()),
+        label="Boats · v1",
+        source={"kind": "dataset", "dataset": "boats", "version": "v-test"},
+        make_current=False,
+    )
+    dash_duo.start_server(create_app(settings, services), navigate=False)
+    dash_duo._url = dash_duo.server.url
+    sign_in(dash_duo, "ann")
+    dash_duo.driver.get(f"{dash_duo.server_url}/explorer")
+    switcher = f"#{Shell.RUN_SWITCHER}"
+    dash_duo.wait_for_element(f"{switcher} .dropdown-toggle", timeout=20)
+    menu = wait_for(lambda: open_menu(dash_duo, switcher), what="the run menu")
+    # Grouped by dataset under its name, the demo first.
+    assert menu.index("Demo tyre catalogue") < menu.index("Boats") < menu.index("Boats · v1")
+    entry = f'[id=\'{{"run":"{boats.run_id}","type":"{Shell.SWITCH_RUN.value}"}}\']'
+    dash_duo.find_element(entry).click()
+    # The page loads again on the new current run: the badge names it, the Explorer shows it.
+    wait_for(
+        lambda: "Run Boats · v1 · 6 items" in dash_duo.find_element(switcher).text,
+        what="the badge naming the boats' run",
+    )
+    wait_for(
+        lambda: dash_duo.find_element(f"#{Explorer.TABLE_COUNT}").text.startswith("6 items"),
+        what="the Explorer on the boats' run",
+    )
+    assert services.runs.current_id() == boats.run_id
+    dash_duo.driver.get(f"{dash_duo.server_url}/decisions")
+    wait_for(
+        lambda: "Decisions on Boats" in dash_duo.find_element(f"#{Decisions.SCOPE}").text,
+        what="the Decisions page on the boats' dataset",
+    )
     assert dash_duo.get_logs() == []

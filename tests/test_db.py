@@ -29,12 +29,27 @@ from dashboard.db.upgrade import LEGACY_VERSION_TABLE, alembic_config
 from dashboard.errors import InputError
 from dashboard.reviews.model import parse_decision
 from dashboard.reviews.store import ReviewStore
+from dashboard.runs import DEMO_DATASET
 from tests.test_reviews import check_race, run_race
 
 TABLES = {"alembic_version", "users", "decisions", "decision_history", "login_attempts"}
 DATA_TABLES = ("users", "decisions", "decision_history", "login_attempts")
 LEGACY_V1 = Path(__file__).parent / "data" / "reviews_schema_v1.sql"
+# The tables whose rows gained a dataset column (the last one) in revision 0002.
+PER_DATASET = ("decisions", "decision_history")
 ACCEPT = parse_decision("accepted", "price_correct", "checked with the buyer")
+
+
+LEGACY_DECISION = """
+    INSERT INTO decisions (item_id, version, action, reason_code, note, run_id, decided_by,
+                           decided_at)
+    VALUES (:item, 1, 'accepted', 'price_correct', '', 'r1', 'ana', now())
+"""
+LEGACY_HISTORY = """
+    INSERT INTO decision_history (item_id, version, action, reason_code, note, run_id,
+                                  decided_by, decided_at)
+    VALUES (:item, 1, 'accepted', 'price_correct', '', 'r1', 'ana', now())
+"""
 
 
 def revisions(database: Database) -> list[str]:
@@ -111,7 +126,11 @@ def test_a_version_1_database_with_data_is_adopted_and_loses_nothing(tmp_path: P
 
     database = open_database(url)
 
-    assert all_rows(path) == before
+    # Decisions made before datasets existed were all made on the demo: they gain its key.
+    assert all_rows(path) == {
+        table: [(*row, DEMO_DATASET) for row in rows] if table in PER_DATASET else rows
+        for table, rows in before.items()
+    }
     assert set(inspect(database.engine).get_table_names()) == TABLES  # schema_migrations gone
     assert revisions(database) == [head_revision()]
     users = UserStore(database)
@@ -119,15 +138,20 @@ def test_a_version_1_database_with_data_is_adopted_and_loses_nothing(tmp_path: P
     vic = users.by_name("vic")
     assert vic is not None and not vic.active
     store = ReviewStore(database)
-    repriced = store.decision("SKU-0000001")
-    assert repriced is not None
+    repriced = store.decision(DEMO_DATASET, "SKU-0000001")
+    assert repriced is not None and repriced.dataset == DEMO_DATASET
     assert (repriced.version, repriced.action, repriced.new_price) == (2, "reprice", 95.5)
     assert (repriced.actual, repriced.fair_price, repriced.at_stake) == (80.0, 100.0, 400.0)
-    assert [h.version for h in store.history("SKU-0000001")] == [2, 1]
-    # And it goes on working: a new decision builds on the old versions.
-    saved = store.save({"SKU-0000002": 1}, ACCEPT, user="ana", run_id="r2")
+    assert [h.version for h in store.history(DEMO_DATASET, "SKU-0000001")] == [2, 1]
+    assert store.decision("cars", "SKU-0000001") is None
+    # And it goes on working: a new decision builds on the old versions, and the same item id in
+    # another dataset starts its own.
+    saved = store.save({"SKU-0000002": 1}, ACCEPT, dataset=DEMO_DATASET, user="ana", run_id="r2")
     assert [d.version for d in saved.saved] == [2]
-    assert store.version() == 4
+    other = store.save({"SKU-0000002": 0}, ACCEPT, dataset="cars", user="ana", run_id="r3")
+    assert [d.version for d in other.saved] == [1]
+    assert store.version(DEMO_DATASET) == 4 and store.version("cars") == 5
+    assert store.datasets() == {DEMO_DATASET: 2, "cars": 1}
 
 
 def test_a_database_from_an_unknown_hand_rolled_version_is_refused_untouched(
@@ -173,7 +197,14 @@ def test_several_processes_starting_at_once_share_one_schema(tmp_path: Path, sta
     assert set(inspect(database.engine).get_table_names()) == TABLES
     assert revisions(database) == [head_revision()]
     if before is not None:
-        assert all_rows(path) == before
+        after = all_rows(path)
+        assert {t: [row[:-1] for row in after[t]] for t in PER_DATASET} == {
+            t: before[t] for t in PER_DATASET
+        }
+        assert {row[-1] for t in PER_DATASET for row in after[t]} == {DEMO_DATASET}
+        assert {t: after[t] for t in DATA_TABLES if t not in PER_DATASET} == {
+            t: before[t] for t in DATA_TABLES if t not in PER_DATASET
+        }
 
 
 def test_the_in_memory_store_is_one_database_per_open(tmp_path: Path) -> None:
@@ -267,15 +298,24 @@ def test_postgresql_adopts_a_version_1_database_with_its_data(postgres_url: str)
         connection.execute(text("DROP TABLE alembic_version"))
         LEGACY_VERSION_TABLE.create(connection)
         connection.execute(insert(LEGACY_VERSION_TABLE).values(version=1, applied_at=func.now()))
+        # Decisions as version 1 wrote them: no dataset column yet.
+        for item_id in ("SKU-1", "SKU-2"):
+            connection.execute(text(LEGACY_DECISION), {"item": item_id})
+            connection.execute(text(LEGACY_HISTORY), {"item": item_id})
     UserStore(legacy).add("ana", "ana-password-123", "analyst")
-    ReviewStore(legacy).save({"SKU-1": 0, "SKU-2": 0}, ACCEPT, user="ana", run_id="r1")
     legacy.dispose()
 
     database = open_database(postgres_url)
     assert set(inspect(database.engine).get_table_names()) == TABLES
     assert revisions(database) == [head_revision()]
     assert UserStore(database).authenticate("ana", "ana-password-123") is not None
-    assert set(ReviewStore(database).decisions()) == {"SKU-1", "SKU-2"}
+    store = ReviewStore(database)
+    assert set(store.decisions(DEMO_DATASET)) == {"SKU-1", "SKU-2"}
+    assert [h.version for h in store.history(DEMO_DATASET, "SKU-1")] == [1]
+    # The key is (dataset, item id) now: the same id saves anew in another dataset.
+    assert store.save({"SKU-1": 0}, ACCEPT, dataset="cars", user="ana", run_id="r2").saved
+    assert store.decision(DEMO_DATASET, "SKU-1") is not None
+    assert store.save({"SKU-1": 0}, ACCEPT, dataset="cars", user="ana", run_id="r2").conflicts
     with database.read() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     database.dispose()

@@ -24,6 +24,8 @@ from dashboard.reviews.summary import decisions_frame, summarise
 from dashboard.runs import Run, RunColumns, RunInfo, RunStore
 
 ACCEPT = parse_decision("accepted", "price_correct", "checked with the buyer")
+# The dataset the store-level tests decide in (runs made by make_run are the demo's).
+SHOP = "tyre-shop"
 
 
 def make_run(run_id: str, flagged: list[bool], ids: list[str] | None = None) -> Run:
@@ -59,18 +61,18 @@ def store(tmp_path: Path) -> ReviewStore:
 def test_a_save_from_a_stale_version_is_a_conflict_with_the_current_decision(
     store: ReviewStore,
 ) -> None:
-    first = store.save({"SKU-1": 0}, ACCEPT, user="ann", run_id="r1")
+    first = store.save({"SKU-1": 0}, ACCEPT, dataset=SHOP, user="ann", run_id="r1")
     assert [d.version for d in first.saved] == [1]
     reprice = parse_decision("reprice", "competitor", "", "19.99")
-    late = store.save({"SKU-1": 0}, reprice, user="bob", run_id="r1")
+    late = store.save({"SKU-1": 0}, reprice, dataset=SHOP, user="bob", run_id="r1")
     assert late.saved == ()
     (conflict,) = late.conflicts
     assert conflict.current is not None and conflict.current.decided_by == "ann"
     assert "ann" in conflict.message and "not saved" in conflict.message
-    decision = store.decision("SKU-1")
+    decision = store.decision(SHOP, "SKU-1")
     assert decision is not None and decision.action == "accepted"  # bob overwrote nothing
     # From the current version, bob's change goes through and becomes version 2.
-    again = store.save({"SKU-1": 1}, reprice, user="bob", run_id="r1")
+    again = store.save({"SKU-1": 1}, reprice, dataset=SHOP, user="bob", run_id="r1")
     assert again.saved[0].version == 2 and again.saved[0].new_price == 19.99
 
 
@@ -81,15 +83,15 @@ def test_the_audit_history_keeps_every_change_with_who_when_what_why(store: Revi
         ("ann", parse_decision("data_error", "bad_data", "wrong rim size")),
     ]
     for version, (user, decision) in enumerate(steps):
-        assert store.save({"SKU-9": version}, decision, user=user, run_id="r7").saved
-    history = store.history("SKU-9")
+        assert store.save({"SKU-9": version}, decision, dataset=SHOP, user=user, run_id="r7").saved
+    history = store.history(SHOP, "SKU-9")
     assert [h.version for h in history] == [3, 2, 1]
     assert [h.decided_by for h in history] == ["ann", "bob", "ann"]
     assert [h.action for h in history] == ["data_error", "reprice", "investigate"]
     assert [h.previous_action for h in history] == ["reprice", "investigate", None]
     assert history[1].new_price == 42.5 and history[0].note == "wrong rim size"
     assert all(h.run_id == "r7" and h.decided_at.tzinfo is not None for h in history)
-    assert store.version() == 3
+    assert store.version(SHOP) == 3 and store.version("another") == 0
 
 
 @pytest.mark.parametrize(
@@ -170,7 +172,7 @@ def test_saving_an_item_that_is_not_in_the_run_writes_nothing(tmp_path: Path) ->
     reviewing = Reviewing.open_url(f"sqlite:///{tmp_path / 'db.sqlite'}", runs)
     with pytest.raises(InputError, match="no item"):
         save_review(reviewing, run, {"SKU-0": 0, "NOPE": 0}, ACCEPT, "ann")
-    assert reviewing.decisions.version() == 0
+    assert reviewing.decisions.version(run.info.dataset) == 0
 
 
 def test_decisions_page_numbers_and_export_escape_formulas(tmp_path: Path) -> None:
@@ -180,7 +182,7 @@ def test_decisions_page_numbers_and_export_escape_formulas(tmp_path: Path) -> No
     reprice = parse_decision("reprice", "competitor", '=HYPERLINK("http://x")', 50)
     save_review(reviewing, run, {"SKU-0": 0}, reprice, "ann")
     save_review(reviewing, run, {"SKU-1": 0}, ACCEPT, "bob")
-    frame = decisions_frame(reviewing.decisions.decisions().values(), run)
+    frame = decisions_frame(reviewing.decisions.decisions(run.info.dataset).values(), run)
     summary = summarise(frame, run)
     assert summary.decided == 2 and summary.flagged_now == 3 and summary.flagged_decided == 2
     assert summary.at_stake_covered == 200.0 and summary.at_stake_flagged == 300.0
@@ -196,15 +198,19 @@ def _race_worker(url: str, barrier: multiprocessing.synchronize.Barrier, worker:
     decision = parse_decision("investigate", "needs_owner", f"worker {worker}")
     barrier.wait()
     # Everyone saves the shared item from version 0 at once: exactly one may win.
-    store.save({"SHARED": 0}, decision, user=f"w{worker}", run_id="r")
+    store.save({"SHARED": 0}, decision, dataset=SHOP, user=f"w{worker}", run_id="r")
     # Then each saves its own items, and the shared one again from whatever is current.
     for step in range(10):
-        store.save({f"OWN-{worker}-{step}": 0}, decision, user=f"w{worker}", run_id="r")
+        store.save(
+            {f"OWN-{worker}-{step}": 0}, decision, dataset=SHOP, user=f"w{worker}", run_id="r"
+        )
     for _ in range(5):
         while True:
-            current = store.decision("SHARED")
+            current = store.decision(SHOP, "SHARED")
             seen = current.version if current else 0
-            if store.save({"SHARED": seen}, decision, user=f"w{worker}", run_id="r").saved:
+            if store.save(
+                {"SHARED": seen}, decision, dataset=SHOP, user=f"w{worker}", run_id="r"
+            ).saved:
                 break
 
 
@@ -223,14 +229,16 @@ def run_race(url: str, workers: int = 4) -> None:
 
 def check_race(store: ReviewStore, workers: int = 4) -> None:
     """No write lost: every saved version is in the history once; the first race had one winner."""
-    shared = store.history("SHARED")
+    shared = store.history(SHOP, "SHARED")
     assert [h.version for h in shared] == list(range(len(shared), 0, -1))
     assert len(shared) == 1 + workers * 5  # one winner of the first race, then 5 saves each
-    decision = store.decision("SHARED")
+    decision = store.decision(SHOP, "SHARED")
     assert decision is not None and decision.version == len(shared)
-    own = store.decisions([f"OWN-{w}-{s}" for w in range(workers) for s in range(10)])
+    own = store.decisions(SHOP, [f"OWN-{w}-{s}" for w in range(workers) for s in range(10)])
     assert len(own) == workers * 10 and all(d.version == 1 for d in own.values())
-    assert store.version() == len(store.history())
+    history = store.history(SHOP)
+    assert len(history) == len(shared) + workers * 10  # every save once, no more
+    assert store.version(SHOP) == history[0].id  # the newest change
 
 
 def test_several_processes_writing_at_once_lose_nothing_and_see_conflicts(tmp_path: Path) -> None:

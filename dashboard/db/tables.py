@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -34,12 +35,14 @@ users = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# The current decision per item id: decisions carry across runs because the key is the item, not
-# the run. ``version`` counts the item's changes; a save must name the version it started from.
+# The current decision per item of a dataset: decisions carry across the dataset's runs (and its
+# versions) because the key is the item, not the run; another dataset's item with the same id is
+# another item. ``version`` counts the item's changes; a save must name the version it started from.
 decisions = Table(
     "decisions",
     metadata,
-    Column("item_id", String(200), primary_key=True),
+    Column("dataset", String(64), nullable=False),
+    Column("item_id", String(200), nullable=False),
     Column("version", Integer, nullable=False),
     Column("action", String(16), nullable=False),
     Column("new_price", Float, nullable=True),
@@ -55,14 +58,18 @@ decisions = Table(
     Column("at_stake", Float, nullable=True),
     Column("volume", Float, nullable=True),
     Column("direction", String(8), nullable=True),
+    # PostgreSQL's own name for a table's key, so the revision that widened it kept the name.
+    PrimaryKeyConstraint("dataset", "item_id", name="decisions_pkey"),
 )
 
-# Every change, append-only: the audit history. Its id also serves as the decisions' version as a
-# whole (the largest id changes whenever any decision does), which keys the Explorer's caches.
+# Every change, append-only: the audit history. Its largest id within a dataset also serves as that
+# dataset's decisions version (it changes whenever one of its decisions does), which keys the
+# Explorer's caches.
 decision_history = Table(
     "decision_history",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("dataset", String(64), nullable=False),
     Column("item_id", String(200), nullable=False),
     Column("version", Integer, nullable=False),
     Column("action", String(16), nullable=False),
@@ -73,7 +80,7 @@ decision_history = Table(
     Column("decided_by", String(64), nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("previous_action", String(16), nullable=True),
-    Index("ix_decision_history_item", "item_id", "version", unique=True),
+    Index("ix_decision_history_item", "dataset", "item_id", "version", unique=True),
 )
 
 login_attempts = Table(

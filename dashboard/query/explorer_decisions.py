@@ -1,8 +1,8 @@
 """The Explorer's decision filter: each item's review decision as a code aligned to the run's rows.
 
-Decisions live in the database and change while the run does not, so the aligned array is cached
-per (run, decisions version): a new decision anywhere bumps the version, and the next request builds
-the array again (a dictionary lookup per decided item, not per row). The query layer only sees a
+Decisions live in the database, keyed per dataset, and change while the run does not, so the
+aligned array is cached per (run, decisions version of the run's dataset): a new decision in that
+dataset bumps the version, and the next request builds the array again (a dictionary lookup per decided item, not per row). The query layer only sees a
 :class:`~dashboard.query.explorer_index.DecisionSource`; the review store provides one.
 """
 
@@ -20,7 +20,8 @@ def decisions_version(index: RunIndex, state: FilterState) -> int | None:
     """The decisions version a state's results depend on; ``None`` when it does not filter by them."""
     if not state.decisions:
         return None
-    return index.decision_source.version() if index.decision_source is not None else 0
+    source = index.decision_source
+    return source.version(index.dataset) if source is not None else 0
 
 
 def decision_codes(index: RunIndex, version: int) -> np.ndarray:
@@ -29,7 +30,7 @@ def decision_codes(index: RunIndex, version: int) -> np.ndarray:
     def make() -> np.ndarray:
         codes = np.zeros(index.rows, dtype=np.int8)
         source = index.decision_source
-        decided = dict(source.actions()) if source is not None else {}
+        decided = dict(source.actions(index.dataset)) if source is not None else {}
         if decided:
             positions = index.item_id_positions().get_indexer(pd.Index(list(decided)))
             wanted = np.array(

@@ -37,11 +37,12 @@ T = TypeVar("T")
 
 class DecisionSource(Protocol):
     """Where the Explorer's decision filter reads review decisions (the review store offers one):
-    a version that changes with every saved decision, and each decided item's action."""
+    per dataset, a version that changes with every decision saved in it, and each decided item's
+    action."""
 
-    def version(self) -> int: ...
+    def version(self, dataset: str) -> int: ...
 
-    def actions(self) -> Mapping[str, str]: ...
+    def actions(self, dataset: str) -> Mapping[str, str]: ...
 
 
 class BoundedCache:
@@ -93,6 +94,8 @@ class RunIndex:
         self.decision_source = decisions
         items = run.items
         self.run_id = run.run_id
+        # Decisions are keyed per dataset: the run's own dataset's are the ones that apply.
+        self.dataset = run.info.dataset
         self.rows = len(items)
         self.actual = _floats(items["actual"])
         self.fair_price = _floats(items["fair_price"])

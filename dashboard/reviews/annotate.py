@@ -19,7 +19,7 @@ def annotate_rows(
 ) -> list[dict[str, Any]]:
     """``rows`` with the decision label (``""`` if none), its version (0 if none) and the mark."""
     ids = [str(row.get("item_id")) for row in rows]
-    current = reviewing.decisions.decisions(ids)
+    current = reviewing.decisions.decisions(run.info.dataset, ids)
     marks = reviewing.flags.marks(run)
     annotated = []
     for item_id, row in zip(ids, rows, strict=True):

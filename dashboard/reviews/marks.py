@@ -1,8 +1,10 @@
 """Persistent and new flags: how many consecutive runs, up to this one, flagged each item.
 
 An item flagged in this run and the run before is **persistent** (its streak says for how many runs);
-an item flagged now but not in the run before is **new**. The first run has no marks: nothing is new
-when there is nothing to compare with. Runs are immutable, so a run's streaks never change once
+an item flagged now but not in the run before is **new**. "The run before" is the previous run of
+the same dataset (any scope, as a recompute's runs always were): a refreshed version of a dataset
+is compared with that dataset's last run, never with another dataset's, whose items merely share
+ids. A dataset's first run has no marks: nothing is new when there is nothing to compare with. Runs are immutable, so a run's streaks never change once
 computed; :class:`FlagHistory` keeps them per run id.
 """
 
@@ -82,7 +84,8 @@ class FlagHistory:
 def flag_marks(runs: RunStore, run: Run) -> FlagMarks:
     flagged_now = run.items["flagged"].fillna(False).to_numpy(dtype=bool)
     streaks = flagged_now.astype(np.int16)
-    earlier = [info.run_id for info in runs.list_runs() if info.run_id < run.run_id]
+    same_dataset = runs.list_runs(dataset=run.info.dataset)
+    earlier = [info.run_id for info in same_dataset if info.run_id < run.run_id]
     earlier = earlier[: MAX_RUNS_BACK - 1]  # newest first
     ids = pd.Index(run.items["item_id"].astype("str").to_numpy(dtype=object))
     still = flagged_now.copy()  # items whose streak is unbroken so far

@@ -36,6 +36,7 @@ class ItemSnapshot:
 
 @dataclass(frozen=True)
 class Decision:
+    dataset: str
     item_id: str
     version: int
     action: str
@@ -63,6 +64,7 @@ class HistoryEntry:
     """One change in the audit history: the item's ``version``-th decision."""
 
     id: int
+    dataset: str
     item_id: str
     version: int
     action: str

@@ -51,7 +51,8 @@ def save_review(
     decision: DecisionInput,
     user: str,
 ) -> SaveResult:
-    """Saves ``decision`` for items of ``run``, each with a snapshot of its numbers in the run.
+    """Saves ``decision`` for items of ``run`` (in the run's dataset), each with a snapshot of its
+    numbers in the run.
 
     Items that are not in the run are refused (:class:`InputError`) before anything is written.
     """
@@ -67,7 +68,12 @@ def save_review(
         for item_id, position in zip(targets, positions, strict=True)
     }
     return reviewing.decisions.save(
-        targets, decision, user=user, run_id=run.run_id, snapshots=snapshots
+        targets,
+        decision,
+        dataset=run.info.dataset,
+        user=user,
+        run_id=run.run_id,
+        snapshots=snapshots,
     )
 
 

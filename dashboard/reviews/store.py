@@ -1,5 +1,9 @@
 """Saving and reading review decisions, with optimistic concurrency and a complete audit history.
 
+Decisions belong to a dataset (``RunInfo.dataset`` of the run they were made on): every call names
+it, and an item id means an item of that dataset only, so one dataset's decisions never show on
+another's runs while they carry over between the runs (and versions) of the same dataset.
+
 Each item's save is its own transaction: read the item's current version, refuse if it is not the
 version the analyst started from (a :class:`Conflict` carrying the current decision), else write
 the decision with the next version and append the change to ``decision_history``. On SQLite the
@@ -46,25 +50,30 @@ class ReviewStore:
         targets: Mapping[str, int],
         decision: DecisionInput,
         *,
+        dataset: str,
         user: str,
         run_id: str,
         snapshots: Mapping[str, ItemSnapshot] | None = None,
     ) -> SaveResult:
-        """Saves ``decision`` for each ``{item_id: version seen}``; each item succeeds or conflicts."""
+        """Saves ``decision`` for each ``{item_id: version seen}`` of ``dataset``; each item succeeds
+        or conflicts."""
         saved: list[Decision] = []
         conflicts: list[Conflict] = []
         for item_id, seen in targets.items():
             snapshot = (snapshots or {}).get(item_id) or ItemSnapshot(item_id)
             try:
-                saved.append(self._save_one(item_id, seen, decision, user, run_id, snapshot))
+                saved.append(
+                    self._save_one(dataset, item_id, seen, decision, user, run_id, snapshot)
+                )
             except (_StaleVersionError, IntegrityError):
-                conflicts.append(Conflict(item_id, seen, self.decision(item_id)))
+                conflicts.append(Conflict(item_id, seen, self.decision(dataset, item_id)))
         if saved:
             logger.info(
-                "%s decided %s for %d item(s) in run %s (%d conflict(s))",
+                "%s decided %s for %d item(s) of dataset %s in run %s (%d conflict(s))",
                 user,
                 decision.action,
                 len(saved),
+                dataset,
                 run_id,
                 len(conflicts),
             )
@@ -72,6 +81,7 @@ class ReviewStore:
 
     def _save_one(
         self,
+        dataset: str,
         item_id: str,
         seen: int,
         decision: DecisionInput,
@@ -81,6 +91,7 @@ class ReviewStore:
     ) -> Decision:
         now = utc_now()
         values: dict[str, Any] = {
+            "dataset": dataset,
             "action": decision.action,
             "new_price": decision.new_price,
             "reason_code": decision.reason_code,
@@ -90,7 +101,7 @@ class ReviewStore:
             "decided_at": now,
         }
         with self.database.write() as connection:
-            current = _current_row(connection, item_id)
+            current = _current_row(connection, dataset, item_id)
             current_version = int(current["version"]) if current else 0
             if current_version != seen:
                 raise _StaleVersionError
@@ -110,7 +121,11 @@ class ReviewStore:
             else:
                 changed = connection.execute(
                     update(decisions)
-                    .where(decisions.c.item_id == item_id, decisions.c.version == seen)
+                    .where(
+                        decisions.c.dataset == dataset,
+                        decisions.c.item_id == item_id,
+                        decisions.c.version == seen,
+                    )
                     .values(version=version, **stored)
                 ).rowcount
                 if changed != 1:
@@ -126,14 +141,14 @@ class ReviewStore:
         return Decision(item_id=item_id, version=version, **stored)
 
     # -- reading -------------------------------------------------------------------------------
-    def decision(self, item_id: str) -> Decision | None:
+    def decision(self, dataset: str, item_id: str) -> Decision | None:
         with self.database.read() as connection:
-            row = _current_row(connection, item_id)
+            row = _current_row(connection, dataset, item_id)
         return _decision(row) if row else None
 
-    def decisions(self, item_ids: Iterable[str] | None = None) -> dict[str, Decision]:
-        """Current decisions by item id: of ``item_ids``, or all of them."""
-        query = select(decisions)
+    def decisions(self, dataset: str, item_ids: Iterable[str] | None = None) -> dict[str, Decision]:
+        """The dataset's current decisions by item id: of ``item_ids``, or all of them."""
+        query = select(decisions).where(decisions.c.dataset == dataset)
         if item_ids is not None:
             wanted = list(dict.fromkeys(item_ids))
             if not wanted:
@@ -143,33 +158,49 @@ class ReviewStore:
             rows = connection.execute(query.order_by(decisions.c.decided_at.desc())).mappings()
             return {str(row["item_id"]): _decision(row) for row in rows}
 
-    def actions(self) -> dict[str, str]:
-        """``{item_id: action}`` of every decision: what the Explorer's decision filter needs."""
+    def actions(self, dataset: str) -> dict[str, str]:
+        """``{item_id: action}`` of the dataset's decisions: what the Explorer's filter needs."""
+        query = select(decisions.c.item_id, decisions.c.action).where(
+            decisions.c.dataset == dataset
+        )
         with self.database.read() as connection:
-            rows = connection.execute(select(decisions.c.item_id, decisions.c.action)).all()
+            rows = connection.execute(query).all()
         return {str(item_id): str(action) for item_id, action in rows}
 
-    def history(self, item_id: str | None = None, *, limit: int = 10_000) -> list[HistoryEntry]:
-        """Changes, newest first: of one item, or of all items."""
-        query = select(decision_history).order_by(decision_history.c.id.desc()).limit(limit)
+    def history(
+        self, dataset: str, item_id: str | None = None, *, limit: int = 10_000
+    ) -> list[HistoryEntry]:
+        """The dataset's changes, newest first: of one item, or of all its items."""
+        query = (
+            select(decision_history)
+            .where(decision_history.c.dataset == dataset)
+            .order_by(decision_history.c.id.desc())
+            .limit(limit)
+        )
         if item_id is not None:
             query = query.where(decision_history.c.item_id == item_id)
         with self.database.read() as connection:
             rows = connection.execute(query).mappings().all()
         return [_history(row) for row in rows]
 
-    def version(self) -> int:
-        """Grows with every change to any decision (the newest history id); 0 with none yet."""
+    def version(self, dataset: str) -> int:
+        """Grows with every change to a decision of the dataset (its newest history id); 0 with
+        none yet. Another dataset's decisions leave it alone, so they keep this one's caches."""
+        query = select(func.max(decision_history.c.id)).where(decision_history.c.dataset == dataset)
         with self.database.read() as connection:
-            return int(connection.scalar(select(func.max(decision_history.c.id))) or 0)
+            return int(connection.scalar(query) or 0)
+
+    def datasets(self) -> dict[str, int]:
+        """``{dataset: how many items it has decisions for}``, for every dataset with any."""
+        query = select(decisions.c.dataset, func.count()).group_by(decisions.c.dataset)
+        with self.database.read() as connection:
+            rows = connection.execute(query).all()
+        return {str(dataset): int(n) for dataset, n in rows}
 
 
-def _current_row(connection: Connection, item_id: str) -> RowMapping | None:
-    return (
-        connection.execute(select(decisions).where(decisions.c.item_id == item_id))
-        .mappings()
-        .first()
-    )
+def _current_row(connection: Connection, dataset: str, item_id: str) -> RowMapping | None:
+    query = select(decisions).where(decisions.c.dataset == dataset, decisions.c.item_id == item_id)
+    return connection.execute(query).mappings().first()
 
 
 def _optional_float(value: object) -> float | None:
@@ -178,6 +209,7 @@ def _optional_float(value: object) -> float | None:
 
 def _decision(row: RowMapping) -> Decision:
     return Decision(
+        dataset=str(row["dataset"]),
         item_id=str(row["item_id"]),
         version=int(row["version"]),
         action=str(row["action"]),
@@ -198,6 +230,7 @@ def _decision(row: RowMapping) -> Decision:
 def _history(row: RowMapping) -> HistoryEntry:
     return HistoryEntry(
         id=int(row["id"]),
+        dataset=str(row["dataset"]),
         item_id=str(row["item_id"]),
         version=int(row["version"]),
         action=str(row["action"]),
