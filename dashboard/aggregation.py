@@ -183,9 +183,11 @@ def realised_prices_pandas(
             "revenue": quantity * price,
             **({"customer": lines[columns.customer]} if columns.customer else {}),
         }
-    )[usable]
+    )
+    if not usable.all():  # the demo's lines are all usable: no copy for them
+        lines = lines[usable]
     # Grouping on the categorical codes (observed only) is much faster than on strings.
-    grouped = lines.groupby(ITEM, sort=False, observed=True)
+    grouped = lines.groupby(ITEM, sort=True, observed=True)
     parts = {
         "units": grouped["quantity"].sum(),
         "revenue": grouped["revenue"].sum(),

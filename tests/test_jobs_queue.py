@@ -16,8 +16,8 @@ from dashboard.errors import InputError
 from dashboard.jobs import (
     JobBook,
     RecomputeOutcome,
-    TransactionSource,
     ScopeRequest,
+    TransactionSource,
     parse_scope,
     runner,
 )
