@@ -71,6 +71,16 @@ def _register_dataset(app: Dash, services: Services) -> None:
         filters, ready = scope_filters(services, dataset)
         return filters, not ready
 
+    @app.callback(
+        Output(Jobs.RECOMPUTE, "disabled", allow_duplicate=True),
+        Input(Jobs.RESULT, "data"),
+        State(Jobs.DATASET, "value"),
+        prevent_initial_call=True,
+    )
+    def recompute_allowed_after_a_job(result: object, dataset: object) -> bool:
+        # The job's end re-enables Recompute; a dataset without transactions keeps it disabled.
+        return not isinstance(dataset, str) or not scope_filters(services, dataset)[1]
+
 
 def _form_filters(values: object, ids: object) -> dict[str, object]:
     """Scope column → chosen values, from the filter dropdowns' values and ids as sent."""

@@ -73,7 +73,7 @@ def test_last_months_end_on_the_data_s_last_day_and_share_a_key_with_the_same_ra
     assert scope_key(last12, "v1") != scope_key(last12, "v2")  # new data, new computation
     assert scope_key(last12, "v1") != scope_key(last3, "v1")
     label = describe(ScopeRequest(period="12m", filters=FRANCE), last12)
-    assert label == "last 12 months (2025-01-01 – 2025-12-31) · France"
+    assert label == "last 12 months (2025-01-01 – 2025-12-31) · region France"
 
 
 # -- records ------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_a_recompute_on_another_dataset_uses_its_own_columns(
     record = book.get(handed["job_id"])
     assert record is not None
     assert record.scope_label == (
-        "Car dealers · last 6 months (2025-01-01 – 2025-06-30) · France, Spain"
+        "Car dealers · last 6 months (2025-01-01 – 2025-06-30) · country France, Spain"
     )
 
     result = run_job(settings, handed["job_id"])

@@ -213,13 +213,14 @@ def scope_key(scope: TransactionScope, data_version: str, dataset: str = DEMO_DA
 def describe(
     request: ScopeRequest, scope: TransactionScope, dataset_name: str | None = None
 ) -> str:
-    """A short human label, e.g. "last 6 months (2025-07-01 – 2025-12-31) · France, Iberia",
-    after the dataset's name when it is given."""
+    """A short human label, e.g. "last 6 months (2025-07-01 – 2025-12-31) · region France,
+    Iberia", after the dataset's name when it is given. Each filter names its column: a store
+    number or a code alone would say nothing."""
     dates = f"{scope.start} – {scope.end}"
     period = dates if request.period == "range" else f"{PERIOD_LABELS[request.period]} ({dates})"
     parts = [dataset_name] if dataset_name else []
     parts.append(period)
-    parts.extend(", ".join(values) for _, values in scope.active_filters)
+    parts.extend(f"{_what(column)} {', '.join(values)}" for column, values in scope.active_filters)
     return " · ".join(parts)
 
 
