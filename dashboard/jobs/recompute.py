@@ -1,4 +1,5 @@
-"""The recompute job: a scope's order lines → realised price per SKU → scoring → a new Run.
+"""The recompute job: a dataset's order lines in a scope → realised price per item → scoring of
+those items with their features from the dataset's item table → a new run of that dataset.
 
 One computation per scope and data version: the job holds an exclusive lock named by the scope key
 while it computes, a second job for the same scope waits on that lock (showing the first job's
