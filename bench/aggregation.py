@@ -37,8 +37,7 @@ SCOPES = {
     "last 6 months, 2 regions, e-commerce": TransactionScope(
         start=date(2025, 7, 1),
         end=date(2025, 12, 31),
-        regions=("France", "Iberia"),
-        channels=("e-commerce",),
+        filters=(("region", ("France", "Iberia")), ("channel", ("e-commerce",))),
     ),
 }
 

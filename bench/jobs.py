@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from explorer_queries import one_change, scenario_raw
 
 from dashboard.config import Settings
+from dashboard.datasets.demo import demo_version
 from dashboard.demo import demo_exists, generate_demo
 from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
 from dashboard.jobs.records import JobRecord
@@ -186,6 +187,7 @@ def main() -> None:
         data = Path(folder)
         (data / "demo").symlink_to(args.demo.resolve())
         settings = Settings(data_dir=data)
+        demo_version(settings)  # the demo as a dataset, as the app registers it on start
         recompute = bench_recompute(settings)
         print(
             f"recompute, 24 months: {recompute['recompute_s']} s ({recompute['status']}), "

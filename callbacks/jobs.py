@@ -30,13 +30,21 @@ from dashboard.jobs.queue import (
 from dashboard.jobs.records import check_job_id
 from dashboard.runs import check_run_id
 from dashboard.services import Services
-from layouts.jobs import jobs_table, outcome_alert, progress_parts, runs_table
+from layouts.jobs import (
+    dataset_names,
+    jobs_table,
+    outcome_alert,
+    progress_parts,
+    runs_table,
+    scope_filters,
+)
 
 PROGRESS_INTERVAL_MS = 500
 
 
 def register(app: Dash, services: Services) -> None:
     _register_period(app)
+    _register_dataset(app, services)
     _register_queue(app, services)
     _register_job(app, services)
     _register_cancel(app, services)
@@ -50,6 +58,41 @@ def _register_period(app: Dash) -> None:
         return period != "range"
 
 
+def _register_dataset(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Jobs.FILTERS, "children"),
+        Output(Jobs.RECOMPUTE, "disabled", allow_duplicate=True),
+        Input(Jobs.DATASET, "value"),
+        prevent_initial_call=True,
+    )
+    def filters_of_the_dataset(dataset: object) -> tuple[Any, bool]:
+        if not isinstance(dataset, str):
+            return "Choose a dataset.", True
+        filters, ready = scope_filters(services, dataset)
+        return filters, not ready
+
+    @app.callback(
+        Output(Jobs.RECOMPUTE, "disabled", allow_duplicate=True),
+        Input(Jobs.RESULT, "data"),
+        State(Jobs.DATASET, "value"),
+        prevent_initial_call=True,
+    )
+    def recompute_allowed_after_a_job(result: object, dataset: object) -> bool:
+        # The job's end re-enables Recompute; a dataset without transactions keeps it disabled.
+        return not isinstance(dataset, str) or not scope_filters(services, dataset)[1]
+
+
+def _form_filters(values: object, ids: object) -> dict[str, object]:
+    """Scope column → chosen values, from the filter dropdowns' values and ids as sent."""
+    if not isinstance(values, list) or not isinstance(ids, list):
+        return {}
+    return {
+        str(one["column"]): value
+        for one, value in zip(ids, values, strict=False)
+        if isinstance(one, dict) and isinstance(one.get("column"), str)
+    }
+
+
 def _register_queue(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Jobs.REQUEST, "data"),
@@ -59,9 +102,9 @@ def _register_queue(app: Dash, services: Services) -> None:
         State(Jobs.PERIOD, "value"),
         State(Jobs.DATES, "start_date"),
         State(Jobs.DATES, "end_date"),
-        State(Jobs.REGIONS, "value"),
-        State(Jobs.SEGMENTS, "value"),
-        State(Jobs.CHANNELS, "value"),
+        State(Jobs.DATASET, "value"),
+        State({"type": Jobs.FILTER, "column": ALL}, "value"),
+        State({"type": Jobs.FILTER, "column": ALL}, "id"),
         State(Jobs.REQUEST, "data"),
         prevent_initial_call=True,
     )
@@ -71,9 +114,9 @@ def _register_queue(app: Dash, services: Services) -> None:
         period: object,
         start: object,
         end: object,
-        regions: object,
-        segments: object,
-        channels: object,
+        dataset: object,
+        filter_values: object,
+        filter_ids: object,
         current: object,
     ) -> tuple[Any, Any]:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
@@ -84,8 +127,8 @@ def _register_queue(app: Dash, services: Services) -> None:
         book = JobBook(services.settings.jobs_dir)
         if page_job_active(book, current):
             return no_update, "A job from this page is still running: wait for it or cancel it."
-        form = {"period": period, "start": start, "end": end, "regions": regions}
-        form |= {"customer_segments": segments, "channels": channels}
+        form = {"dataset": dataset, "period": period, "start": start, "end": end}
+        form["filters"] = _form_filters(filter_values, filter_ids)
         trigger = ctx.triggered_id
         try:
             raw = scope_to_queue(
@@ -181,7 +224,7 @@ def _register_refresh(app: Dash, services: Services) -> None:
         now_signature = [current, *(r.run_id for r in runs)]
         runs_view: Component | Any = no_update
         if now_signature != signature:
-            runs_view = runs_table(runs, current)
+            runs_view = runs_table(runs, current, dataset_names(services))
         return outcome_alert(mine), jobs_table(records), runs_view, now_signature
 
 
@@ -205,4 +248,5 @@ def _register_make_current(app: Dash, services: Services) -> None:
         except InputError as error:
             return no_update, str(error)
         runs = services.runs.list_runs()
-        return runs_table(runs, run_id), f"Run {run_id} is the current run now."
+        shown = runs_table(runs, run_id, dataset_names(services))
+        return shown, f"Run {run_id} is the current run now."

@@ -109,9 +109,9 @@ class Decisions(StrEnum):
 class Jobs(StrEnum):
     PERIOD = "jobs-period"
     DATES = "jobs-dates"
-    REGIONS = "jobs-regions"
-    SEGMENTS = "jobs-segments"
-    CHANNELS = "jobs-channels"
+    DATASET = "jobs-dataset"  # which dataset's transactions a recompute re-aggregates
+    FILTERS = "jobs-filters"  # holds one dropdown per scope column of the chosen dataset
+    FILTER = "jobs-filter"  # pattern-matching type: {"type": …, "column": <scope column>}
     RECOMPUTE = "jobs-recompute"
     CANCEL = "jobs-cancel"
     SCOPE_ERROR = "jobs-scope-error"

@@ -14,12 +14,15 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.errors import InputError
 from dashboard.formatting import count
 from dashboard.ids import Jobs
 from dashboard.jobs import JobRecord
+from dashboard.jobs.choices import MAX_SCOPE_VALUES, DatasetChoice, dataset_choices
+from dashboard.jobs.dataset_jobs import SCORE_KIND
 from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED
 from dashboard.jobs.scopes import PERIOD_LABELS
-from dashboard.runs import RunInfo
+from dashboard.runs import DEMO_DATASET, RunInfo
 from dashboard.services import Services
 
 TICK_MS = 1_000
@@ -53,7 +56,11 @@ def layout(services: Services) -> Component:
                     dbc.CardHeader("Runs"),
                     dbc.CardBody(
                         html.Div(
-                            runs_table(services.runs.list_runs(), services.runs.current_id()),
+                            runs_table(
+                                services.runs.list_runs(),
+                                services.runs.current_id(),
+                                dataset_names(services),
+                            ),
                             id=Jobs.RUNS,
                         )
                     ),
@@ -69,12 +76,31 @@ def layout(services: Services) -> Component:
 
 
 def _scope_card(services: Services) -> Component:
-    choices = services.scopes.choices(services.settings)
+    datasets = dataset_choices(services.settings)
+    chosen = _first_dataset(services, datasets)
+    filters, ready = scope_filters(services, chosen)
     return dbc.Card(
         [
             dbc.CardHeader("Scope"),
             dbc.CardBody(
                 [
+                    dbc.Label("Dataset", html_for=Jobs.DATASET),
+                    dcc.Dropdown(
+                        id=Jobs.DATASET,
+                        options=[
+                            {
+                                "label": d.name
+                                if d.has_transactions
+                                else f"{d.name} (no transactions)",
+                                "value": d.slug,
+                            }
+                            for d in datasets
+                        ],
+                        value=chosen,
+                        clearable=False,
+                        placeholder="No datasets yet",
+                        className="mb-3",
+                    ),
                     dbc.Label("Period", html_for=Jobs.PERIOD),
                     dbc.RadioItems(
                         id=Jobs.PERIOD,
@@ -91,13 +117,15 @@ def _scope_card(services: Services) -> Component:
                         disabled=True,
                         className="mb-3 d-block",
                     ),
-                    _multi("Regions", Jobs.REGIONS, choices.get("region", ())),
-                    _multi("Customer segments", Jobs.SEGMENTS, choices.get("customer_segment", ())),
-                    _multi("Channels", Jobs.CHANNELS, choices.get("channel", ())),
+                    html.Div(filters, id=Jobs.FILTERS),
                     html.Div(
                         [
                             dbc.Button(
-                                "Recompute", id=Jobs.RECOMPUTE, color="primary", className="me-2"
+                                "Recompute",
+                                id=Jobs.RECOMPUTE,
+                                color="primary",
+                                className="me-2",
+                                disabled=not ready,
                             ),
                             dbc.Button(
                                 "Cancel",
@@ -117,19 +145,65 @@ def _scope_card(services: Services) -> Component:
     )
 
 
-def _multi(label: str, component_id: Jobs, values: tuple[str, ...]) -> Component:
+def _first_dataset(services: Services, datasets: list[DatasetChoice]) -> str | None:
+    """The current run's dataset when it has transactions, else the first that has, else any."""
+    current = services.runs.current()
+    wanted = current.dataset if current is not None else DEMO_DATASET
+    with_lines = [d.slug for d in datasets if d.has_transactions]
+    if wanted in with_lines:
+        return wanted
+    anything = with_lines or [d.slug for d in datasets]
+    return anything[0] if anything else None
+
+
+def scope_filters(services: Services, dataset: str | None) -> tuple[list[Component], bool]:
+    """One dropdown per scope column of the dataset's transactions, and whether it can be
+    recomputed; for a dataset without transactions, the sentence that says so."""
+    if dataset is None:
+        return [html.P("There are no datasets yet: add one on the Data page.")], False
+    try:
+        facts = services.scopes.facts(services.settings, dataset)
+    except InputError as refusal:
+        return [dbc.Alert(str(refusal), color="info", className="mb-0")], False
+    parts = [_multi(column, values) for column, values in facts.choices.items()]
+    if facts.too_varied:
+        names = ", ".join(facts.too_varied)
+        parts.append(
+            html.P(
+                f"Not offered as filters, having more than {MAX_SCOPE_VALUES:,} values: {names}.",
+                className="small text-muted mb-0",
+            )
+        )
+    if not facts.choices:
+        parts.append(
+            html.P(
+                "These transactions have no scope columns: a recompute takes every order line "
+                "of the period.",
+                className="small text-muted mb-0",
+            )
+        )
+    return parts, True
+
+
+def _multi(column: str, values: tuple[str, ...]) -> Component:
+    label = column.replace("_", " ").strip().capitalize() or column
     return html.Div(
         [
-            dbc.Label(label, html_for=component_id, className="mb-1"),
+            dbc.Label(label, className="mb-1"),
             dcc.Dropdown(
-                id=component_id,
+                id={"type": Jobs.FILTER, "column": column},
                 options=list(values),
                 multi=True,
-                placeholder=f"All {label.lower()}",
+                placeholder=f"All ({len(values):,} values)",
             ),
         ],
         className="mb-2",
     )
+
+
+def dataset_names(services: Services) -> dict[str, str]:
+    """Each dataset's name by its key, for the runs table's headings."""
+    return {d.slug: d.name for d in dataset_choices(services.settings)}
 
 
 def _progress_card() -> Component:
@@ -188,7 +262,8 @@ def outcome_alert(record: JobRecord | None) -> Component | None:
             className="mb-0",
         )
     colour = "warning" if record.status == CANCELLED else "danger"
-    title = "Cancelled: " if record.status == CANCELLED else "Recompute failed: "
+    failed = "Scoring failed: " if record.scope.get("kind") == SCORE_KIND else "Recompute failed: "
+    title = "Cancelled: " if record.status == CANCELLED else failed
     return dbc.Alert(
         [html.Strong(title), record.error or "no reason was recorded"],
         color=colour,
@@ -196,10 +271,25 @@ def outcome_alert(record: JobRecord | None) -> Component | None:
     )
 
 
-def runs_table(runs: list[RunInfo], current_id: str | None) -> Component:
+def runs_table(
+    runs: list[RunInfo], current_id: str | None, names: dict[str, str] | None = None
+) -> Component:
+    """The runs, grouped under their dataset's name; the dataset with the newest run first."""
     if not runs:
         return html.P("No runs yet.", className="text-muted mb-0")
-    rows = [_run_row(info, info.run_id == current_id) for info in runs]
+    names = names or {}
+    groups: dict[str, list[RunInfo]] = {}
+    for info in runs:  # newest first, so the groups come in the order of their newest run
+        groups.setdefault(info.dataset, []).append(info)
+    rows: list[Component] = []
+    for dataset, members in groups.items():
+        rows.append(
+            html.Tr(
+                html.Th(names.get(dataset, dataset), colSpan=5, className="table-light"),
+                className="jobs-runs-dataset",
+            )
+        )
+        rows.extend(_run_row(info, info.run_id == current_id) for info in members)
     header = html.Thead(html.Tr([html.Th(h) for h in ("Run", "Scope", "Published", "Items", "")]))
     return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="mb-0")
 
@@ -240,7 +330,7 @@ def jobs_table(records: list[JobRecord], now: float | None = None) -> Component:
     if not records:
         return html.P("No jobs yet.", className="text-muted mb-0")
     now = now or time.time()
-    heads = ("Started", "Scope", "By", "Status", "Duration", "Error", "")
+    heads = ("Started", "Job", "By", "Status", "Duration", "Run", "Error", "")
     header = html.Thead(html.Tr([html.Th(h) for h in heads]))
     return dbc.Table(
         [header, html.Tbody([_job_row(r, now) for r in records])], size="sm", className="mb-0"
@@ -277,6 +367,7 @@ def _job_row(record: JobRecord, now: float) -> Component:
             html.Td(record.started_by),
             html.Td([badge, html.Span(detail, className="small text-muted")]),
             html.Td(duration(record.elapsed(now))),
+            html.Td(record.run_id or "", className="small text-muted font-monospace"),
             html.Td(record.error or "", className="text-danger small"),
             html.Td(control),
         ]

@@ -15,6 +15,7 @@ from dashboard.config import Settings
 from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
 from dashboard.runs import RunStore
+from tests.test_layout_ids import dom_id
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +25,13 @@ def _progress_value(dash_duo) -> float:  # type: ignore[no-untyped-def]
     return float(bar.get_attribute("aria-valuenow") or 0)
 
 
-def _choose(dash_duo, dropdown: Jobs, value: str) -> None:  # type: ignore[no-untyped-def]
-    dash_duo.select_dcc_dropdown(f"#{dropdown}", value=value)
+def _choose(dash_duo, column: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Picks ``value`` in the dropdown of the dataset's scope column ``column``."""
+    dropdown = f"[id='{dom_id({'type': Jobs.FILTER, 'column': column})}']"
+    dash_duo.select_dcc_dropdown(dropdown, value=value)
     # A multi-value dropdown stays open after a choice; close it as a user would.
     dash_duo.find_element("h2").click()
-    dash_duo.wait_for_contains_text(f"#{dropdown}", value, timeout=10)
+    dash_duo.wait_for_contains_text(dropdown, value, timeout=10)
 
 
 def test_recompute_shows_progress_and_publishes_a_run(dash_duo, demo_settings: Settings) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +53,7 @@ def recompute_flow(dash_duo, settings: Settings) -> None:  # type: ignore[no-unt
     dash_duo.start_server(create_app(settings))
     dash_duo.wait_for_page(f"{dash_duo.server_url}/jobs")
     dash_duo.wait_for_element(f"#{Jobs.JOBS_TABLE}", timeout=20)
-    _choose(dash_duo, Jobs.REGIONS, "France")
+    _choose(dash_duo, "region", "France")
 
     dash_duo.find_element(f"#{Jobs.RECOMPUTE}").click()
     # Progress advances with named stages while the job runs in its own process.

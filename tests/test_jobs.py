@@ -33,6 +33,7 @@ CHOICES = {
     "channel": ("direct", "e-commerce"),
 }
 DATA_END = date(2025, 12, 31)
+FRANCE = (("region", ("France",)),)
 
 
 # -- scopes -------------------------------------------------------------------------------------
@@ -40,7 +41,7 @@ def test_a_scope_is_parsed_sorted_and_deduplicated() -> None:
     request = parse_scope(
         {"period": "6m", "regions": ["France", "DACH", "France"], "channels": []}, choices=CHOICES
     )
-    assert request == ScopeRequest(period="6m", regions=("DACH", "France"))
+    assert request == ScopeRequest(period="6m", filters=(("region", ("DACH", "France")),))
 
 
 @pytest.mark.parametrize(
@@ -63,16 +64,16 @@ def test_bad_scopes_are_refused_with_a_clear_sentence(raw: object, message: str)
 def test_last_months_end_on_the_data_s_last_day_and_share_a_key_with_the_same_range() -> None:
     last3 = resolve(ScopeRequest(period="3m"), DATA_END)
     assert (last3.start, last3.end) == (date(2025, 10, 1), DATA_END)
-    last12 = resolve(ScopeRequest(period="12m", regions=("France",)), DATA_END)
+    last12 = resolve(ScopeRequest(period="12m", filters=FRANCE), DATA_END)
     same_range = resolve(
-        ScopeRequest(period="range", start=date(2025, 1, 1), end=DATA_END, regions=("France",)),
+        ScopeRequest(period="range", start=date(2025, 1, 1), end=DATA_END, filters=FRANCE),
         DATA_END,
     )
     assert scope_key(last12, "v1") == scope_key(same_range, "v1")
     assert scope_key(last12, "v1") != scope_key(last12, "v2")  # new data, new computation
     assert scope_key(last12, "v1") != scope_key(last3, "v1")
-    label = describe(ScopeRequest(period="12m", regions=("France",)), last12)
-    assert label == "last 12 months (2025-01-01 – 2025-12-31) · France"
+    label = describe(ScopeRequest(period="12m", filters=FRANCE), last12)
+    assert label == "last 12 months (2025-01-01 – 2025-12-31) · region France"
 
 
 # -- records ------------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ def test_cancelling_a_queued_job_ends_it_before_it_starts(demo_settings: Setting
 
 # -- the job ------------------------------------------------------------------------------------
 def _queue(settings: Settings, raw: dict[str, object]) -> str:
-    source = TransactionSource.of(settings)
+    source = TransactionSource.of(settings, str(raw.get("dataset") or "demo"))
     request = parse_scope(raw, choices=source.choices())
     return JobBook(settings.jobs_dir).create(request.to_json(), "test scope", "local").job_id
 

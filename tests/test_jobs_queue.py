@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from dashboard.auth import Identity, Role
 from dashboard.config import Settings
 from dashboard.errors import InputError
-from dashboard.jobs import JobBook, RecomputeOutcome, ScopeRequest, parse_scope, runner
+from dashboard.jobs import (
+    JobBook,
+    RecomputeOutcome,
+    ScopeRequest,
+    TransactionSource,
+    parse_scope,
+    runner,
+)
 from dashboard.jobs.choices import ScopeCatalogue
 from dashboard.jobs.lookup import page_job, page_job_active, request_job_id
 from dashboard.jobs.queue import (
@@ -56,6 +63,12 @@ PLAUSIBLE = st.fixed_dictionaries(
             key: st.lists(st.sampled_from(CHOICES[column]), max_size=3) | JSON
             for key, column in LISTS.items()
         },
+        "filters": st.dictionaries(
+            st.sampled_from([*CHOICES, "Mars"]),
+            st.lists(st.sampled_from(CHOICES["region"]), max_size=3) | JSON,
+            max_size=3,
+        )
+        | JSON,
     },
 )
 
@@ -71,8 +84,8 @@ def test_any_json_gives_a_valid_scope_or_one_clear_sentence(raw: Any) -> None:
         assert "\n" not in sentence
         return
     assert isinstance(request, ScopeRequest) and request.period in PERIOD_LABELS
-    for key, column in LISTS.items():
-        chosen = getattr(request, key)
+    for column in LISTS.values():
+        chosen = request.filter_map.get(column, ())
         assert chosen == tuple(sorted(set(chosen))) and set(chosen) <= set(CHOICES[column])
     if request.period == "range":
         assert request.start is not None and request.end is not None
@@ -105,10 +118,11 @@ def test_queueing_writes_a_record_with_a_ticket_for_the_page(demo_settings: Sett
     record = book.get(handed["job_id"])
     assert record is not None and record.status == "queued" and record.started_by == "ann"
     assert handed["ticket"] and handed["ticket"] == record.ticket
-    assert record.scope_label.startswith("last 6 months (") and record.scope_label.endswith(
-        "France"
-    )
-    assert record.scope["regions"] == ["France"]
+    assert record.scope_label.startswith(
+        "Demo tyre catalogue · last 6 months ("
+    ) and record.scope_label.endswith("France")
+    assert record.scope["filters"] == {"region": ["France"]}
+    assert record.scope["dataset"] == "demo"
 
 
 def test_a_bad_scope_queues_nothing(demo_settings: Settings) -> None:
@@ -160,9 +174,7 @@ def test_scope_choices_are_read_once_per_transactions_version(
     assert set(first.choices) == {"region", "customer_segment", "channel"}
     assert "France" in first.choices["region"]
     reads: list[str] = []
-    monkeypatch.setattr(
-        "dashboard.jobs.choices.data_end_date", lambda path: reads.append(str(path))
-    )
+    monkeypatch.setattr(TransactionSource, "data_end", lambda source: reads.append(source))
     assert catalogue.facts(demo_settings) is first and reads == []  # same version: not read again
     with pytest.raises(TypeError):
         first.choices["region"] = ("Mars",)  # type: ignore[index]  # shared: read-only

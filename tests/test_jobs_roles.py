@@ -71,19 +71,41 @@ def test_a_viewer_cannot_queue_stop_or_switch_runs(secured: Any) -> None:  # noq
     assert "needs the analyst role" in stopped.get_data(as_text=True)
 
 
+FILTERS_ALL = '{"column":["ALL"],"type":"jobs-filter"}'
+
+
+def _filter(column: str, value: Any) -> dict[str, Any]:
+    """The states a scope column's dropdown sends: its value and its id."""
+    one = {"type": Jobs.FILTER, "column": column}
+    return {f"{id_key(one)}.value": value, f"{id_key(one)}.id": one}
+
+
 def _queue_as(client: FlaskClient, states: dict[str, Any]) -> Any:
     values = {f"{Jobs.RECOMPUTE}.n_clicks": 1, **states}
-    return post(client, f"{Jobs.REQUEST}.data", values, f"{Jobs.RECOMPUTE}.n_clicks")
+    dropdowns = [
+        {"type": Jobs.FILTER, "column": column}
+        for column in ("region", "customer_segment", "channel")
+    ]
+    return post(
+        client,
+        f"{Jobs.REQUEST}.data",
+        values,
+        f"{Jobs.RECOMPUTE}.n_clicks",
+        {FILTERS_ALL: dropdowns},
+    )
 
 
 HOSTILE_SCOPES: list[dict[str, Any]] = [
     {f"{Jobs.PERIOD}.value": ["12m"]},
     {f"{Jobs.PERIOD}.value": {"months": 12}},
     {f"{Jobs.PERIOD}.value": 12},
-    {f"{Jobs.REGIONS}.value": [["France"]]},
-    {f"{Jobs.REGIONS}.value": [{"name": "France"}]},
-    {f"{Jobs.SEGMENTS}.value": {"fleet": True}},
-    {f"{Jobs.CHANNELS}.value": [1, None]},
+    _filter("region", [["France"]]),
+    _filter("region", [{"name": "France"}]),
+    _filter("customer_segment", {"fleet": True}),
+    _filter("channel", [1, None]),
+    {f"{Jobs.DATASET}.value": ["demo"]},
+    {f"{Jobs.DATASET}.value": "../etc"},
+    {f"{Jobs.DATASET}.value": "no-such-dataset"},
     {f"{Jobs.PERIOD}.value": "range", f"{Jobs.DATES}.start_date": ["2025-01-01"]},
     {
         f"{Jobs.PERIOD}.value": "range",

@@ -20,10 +20,11 @@ from dashboard.auth.roles import parse_role
 from dashboard.config import Settings
 from dashboard.errors import InputError
 from dashboard.jobs.choices import ScopeCatalogue
+from dashboard.jobs.dataset_jobs import SCORE_KIND, queue_score_job
 from dashboard.jobs.lookup import request_job_id
 from dashboard.jobs.records import JobBook, check_job_id
 from dashboard.jobs.runner import Report, Snapshot, run_job
-from dashboard.jobs.scopes import describe, parse_scope, resolve
+from dashboard.jobs.scopes import describe, parse_scope, resolve, scope_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +43,20 @@ def queue_job(
 ) -> dict[str, str]:
     """Validates a scope and writes a queued job record; returns the page's request store value.
 
-    Raises :class:`InputError` with one sentence for an unusable scope or missing transactions.
+    A scoring job's scope (a "Run again" on one) queues that scoring again. Raises
+    :class:`InputError` with one sentence for an unusable scope or missing transactions.
     """
-    facts = catalogue.facts(settings)
+    if isinstance(raw_scope, Mapping) and raw_scope.get("kind") == SCORE_KIND:
+        slug, version = raw_scope.get("dataset"), raw_scope.get("version")
+        if not isinstance(slug, str):
+            raise InputError("The scoring job names no dataset.")
+        version_id = version if isinstance(version, str) else None
+        return queue_score_job(settings, book, slug, version_id, started_by)
+    facts = catalogue.facts(settings, scope_dataset(raw_scope))
     request = parse_scope(raw_scope, choices=facts.choices)
     scope = resolve(request, facts.data_end)
-    record = book.create(request.to_json(), describe(request, scope), started_by.name)
+    label = describe(request, scope, facts.dataset_name)
+    record = book.create(request.to_json(), label, started_by.name)
     logger.info("queued recompute job %s for %s", record.job_id, record.scope_label)
     return {"job_id": record.job_id, "ticket": record.ticket or ""}
 

@@ -1,4 +1,5 @@
-"""The recompute job: a scope's order lines → realised price per SKU → scoring → a new Run.
+"""The recompute job: a dataset's order lines in a scope → realised price per item → scoring of
+those items with their features from the dataset's item table → a new run of that dataset.
 
 One computation per scope and data version: the job holds an exclusive lock named by the scope key
 while it computes, a second job for the same scope waits on that lock (showing the first job's
@@ -11,19 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from dashboard.aggregation import (
     DEFAULT_ENGINE,
+    ITEM,
+    TransactionColumns,
     TransactionScope,
+    customer_column,
     data_end_date,
     distinct_values,
     realised_prices,
@@ -31,13 +36,14 @@ from dashboard.aggregation import (
     with_discount_depth,
 )
 from dashboard.config import Settings
-from dashboard.demo import demo_paths
+from dashboard.datasets.mapping import ColumnMapping
+from dashboard.datasets.store import ITEMS_FILE, DatasetStore
 from dashboard.errors import InputError
 from dashboard.jobs.records import JobBook
 from dashboard.jobs.scopes import ScopeRequest, describe, resolve, scope_key, scope_manifest
 from dashboard.progress import ProgressHook, scaled
 from dashboard.publishing import publish_scored
-from dashboard.runs import RunInfo, RunStore
+from dashboard.runs import DEMO_DATASET, RunInfo, RunStore
 from dashboard.scoring import ScoringConfig, score_table
 
 logger = logging.getLogger(__name__)
@@ -47,7 +53,8 @@ VOLUME = "units"
 #: Columns shown beside a recomputed item but kept from the model: list price and discount depth
 #: would hand it the answer, and the rest describe the sales, not the product.
 DISPLAY_ONLY = ("list_price", "discount_depth", "revenue", "lines", "customers")
-SCOPE_COLUMNS = ("region", "customer_segment", "channel")
+#: The column that joins the order lines to the item table while the table is built.
+_JOIN_KEY = "__item_key__"
 _WAIT_POLL_S = 0.25
 # Shares of the progress bar: aggregation is quick, scoring dominates.
 _AGGREGATED, _SCORED = 0.10, 0.92
@@ -62,33 +69,75 @@ class RecomputeOutcome:
     items: int
 
 
+def no_transactions(name: str) -> str:
+    """The sentence for a dataset that has no order lines to re-aggregate."""
+    return f"{name} has no transactions: add them on the Data page."
+
+
 @dataclass(frozen=True)
 class TransactionSource:
-    """The demo's transactions and catalogue, with the data version that keys cached runs."""
+    """A dataset's newest version with transactions: its order lines, its item table and their
+    mappings. The version id is the data version that keys cached runs."""
 
+    dataset: str
+    dataset_name: str
+    version: str
+    version_label: str
     transactions: Path
-    catalogue: Path
-    data_version: str
-    roles: dict[str, str]
+    items: Path
+    mapping: ColumnMapping
+    columns: TransactionColumns
+    scope_columns: tuple[str, ...]
+
+    @property
+    def data_version(self) -> str:
+        return self.version
 
     @classmethod
-    def of(cls, settings: Settings) -> TransactionSource:
-        paths = demo_paths(settings.demo_dir)
-        try:
-            manifest = json.loads(paths.manifest.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+    def of(cls, settings: Settings, dataset: str = DEMO_DATASET) -> TransactionSource:
+        """InputError (one sentence) for an unknown dataset or one without transactions."""
+        store = DatasetStore(settings.datasets_dir)
+        if dataset == DEMO_DATASET and not store.exists(DEMO_DATASET):
             raise InputError(
                 "There are no transactions to re-aggregate yet: generate the demo data first."
-            ) from None
-        return cls(
-            transactions=paths.transactions,
-            catalogue=paths.catalogue,
-            data_version=str(manifest["data_version"]),
-            roles=dict(manifest["roles"]),
-        )
+            )
+        info = store.get(dataset)
+        for version in reversed(info.versions):
+            tx = version.transactions
+            path = store.transactions_path(info.slug, version.version_id) if tx else None
+            if tx is None or path is None:
+                continue
+            names = pq.read_schema(path).names
+            return cls(
+                dataset=info.slug,
+                dataset_name=info.name,
+                version=version.version_id,
+                version_label=version.label,
+                transactions=path,
+                items=store.version_dir(info.slug, version.version_id) / ITEMS_FILE,
+                mapping=version.mapping,
+                columns=TransactionColumns(
+                    item=tx.item,
+                    date=tx.date,
+                    quantity=tx.quantity,
+                    net_price=tx.net_price,
+                    customer=customer_column(names),
+                ),
+                scope_columns=tuple(tx.scope),
+            )
+        raise InputError(no_transactions(info.name))
 
     def choices(self) -> dict[str, tuple[str, ...]]:
-        return {column: distinct_values(self.transactions, column) for column in SCOPE_COLUMNS}
+        return {column: distinct_values(self.transactions, column) for column in self.scope_columns}
+
+    def data_end(self) -> date:
+        end = data_end_date(self.transactions, self.columns.date)
+        if end is None:
+            raise InputError(
+                f"The date column {self.columns.date!r} of {self.dataset_name}'s transactions "
+                "holds no dates."
+            )
+        return end
 
 
 def find_scope_run(store: RunStore, key: str) -> RunInfo | None:
@@ -104,9 +153,9 @@ def recompute(
     book: JobBook,
     progress: ProgressHook,
 ) -> RecomputeOutcome:
-    source = TransactionSource.of(settings)
-    scope = resolve(request, data_end_date(source.transactions))
-    key = scope_key(scope, source.data_version)
+    source = TransactionSource.of(settings, request.dataset)
+    scope = resolve(request, source.data_end())
+    key = scope_key(scope, source.data_version, source.dataset)
     store = RunStore(settings.runs_dir)
     lock_path = settings.jobs_dir / "locks" / f"{key}.lock"
     while True:
@@ -186,53 +235,85 @@ def _compute(
 ) -> RunInfo:
     lines = transaction_lines(source.transactions)
     progress(f"aggregating {lines / 1e6:.1f}M lines", 0.01)
-    realised = realised_prices(source.transactions, scope, engine=DEFAULT_ENGINE)
-    if realised.empty:
-        raise InputError(
-            f"No order lines fall in {describe(request, scope)}: widen the period or remove a filter."
-        )
-    table = _scoring_table(pd.read_parquet(source.catalogue), realised, source.roles)
-    progress(f"aggregated {int(realised['lines'].sum()):,} lines into {len(table):,} SKUs", 0.08)
-    config = ScoringConfig(
-        target=TARGET,
-        id_col=source.roles["id"],
-        volume_col=VOLUME,
-        group_col=source.roles.get("group"),
+    realised = realised_prices(
+        source.transactions, scope, columns=source.columns, engine=DEFAULT_ENGINE
     )
-    model_input = table.drop(columns=list(DISPLAY_ONLY))
+    where = describe(request, scope, source.dataset_name)
+    if realised.empty:
+        raise InputError(f"No order lines fall in {where}: widen the period or remove a filter.")
+    table = _scoring_table(pd.read_parquet(source.items), realised, source)
+    if table.empty:
+        raise InputError(
+            f"None of the {len(realised):,} items sold in {where} is in the item table "
+            f"(matched on its id column {source.mapping.id!r})."
+        )
+    sold_lines = int(realised["lines"].sum())
+    progress(f"aggregated {sold_lines:,} lines into {len(table):,} items", 0.08)
+    mapping = source.mapping
+    config = ScoringConfig(
+        target=TARGET, id_col=mapping.id, volume_col=VOLUME, group_col=mapping.group
+    )
+    model_input = table.drop(columns=[c for c in DISPLAY_ONLY if c in table.columns])
     result = score_table(model_input, config, progress=scaled(progress, _AGGREGATED, _SCORED))
     progress("publishing", _SCORED)
-    label = f"realised prices · {describe(request, scope)}"
     return publish_scored(
         store,
         table,
         result,
         config,
-        label=label,
+        label=f"realised prices · {where}",
         source={
             "kind": "recompute",
+            "dataset": source.dataset,
+            "version": source.version,
+            "version_number": int(source.version_label.lstrip("v") or 0),
             "path": str(source.transactions),
             "data_version": source.data_version,
-            "lines_in_scope": int(realised["lines"].sum()),
+            "lines_in_scope": sold_lines,
             "rows": len(table),
             "job_id": job_id,
         },
-        scope=scope_manifest(request, scope, key),
+        scope=scope_manifest(request, scope, key, source.version),
+        segments=tuple(c for c in mapping.segments if c in table.columns),
     )
 
 
 def _scoring_table(
-    catalogue: pd.DataFrame, realised: pd.DataFrame, roles: dict[str, str]
+    items: pd.DataFrame, realised: pd.DataFrame, source: TransactionSource
 ) -> pd.DataFrame:
-    """Catalogue features of the SKUs sold in scope, their realised price and sales figures.
+    """The item table's features of the items sold in scope, their realised price and sales.
 
-    The catalogue's own price and volume give way to the realised ones; the list price is kept
-    for display (and discount depth) only.
+    The item table's own price and volume give way to the realised ones; its price is kept as the
+    list price, for display (and discount depth) only. Columns the mapping keeps from the model
+    (excluded, given predictions) stay out, as when the dataset itself is scored.
     """
-    id_col, list_col, catalogue_volume = roles["id"], roles["target"], roles.get("volume")
-    list_price = catalogue.set_index(id_col)[list_col]
-    realised = with_discount_depth(realised, list_price).rename(columns={"sku": id_col})
-    features = catalogue.drop(columns=[c for c in (list_col, catalogue_volume) if c])
-    table = features.merge(realised, on=id_col, how="inner", validate="one_to_one")
-    table["list_price"] = table[id_col].map(list_price).astype("float64")
-    return table.reset_index(drop=True)
+    mapping = source.mapping
+    id_col = mapping.id
+    if id_col is None:
+        raise InputError(
+            f"{source.dataset_name} has no id column mapped, so its order lines cannot be matched "
+            "to items: map one on the Data page."
+        )
+    keys = items[id_col].astype("str")
+    if keys.duplicated().any():
+        raise InputError(
+            f"The item table of {source.dataset_name} repeats ids in {id_col!r}, so an order "
+            "line cannot be matched to one item."
+        )
+    list_price = pd.Series(
+        pd.to_numeric(items[mapping.target], errors="coerce").to_numpy(), index=keys.to_numpy()
+    )
+    realised = with_discount_depth(realised, list_price)
+    realised = realised.assign(list_price=realised[ITEM].map(list_price).astype("float64"))
+    left_out = {mapping.target, mapping.volume, mapping.prediction, mapping.lower, mapping.upper}
+    left_out |= set(mapping.excluded)
+    derived = {TARGET, VOLUME, *DISPLAY_ONLY}
+    taken = [c for c in items.columns if c in derived and c not in left_out and c != id_col]
+    if taken:
+        logger.info("recompute leaves out item columns named like its own: %s", taken)
+    features = items.drop(columns=[c for c in items.columns if c in left_out or c in taken])
+    features = features.assign(**{_JOIN_KEY: keys.to_numpy()})
+    table = features.merge(
+        realised.rename(columns={ITEM: _JOIN_KEY}), on=_JOIN_KEY, how="inner", validate="1:1"
+    )
+    return table.drop(columns=[_JOIN_KEY]).reset_index(drop=True)

@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from dashboard.config import Settings
@@ -165,19 +164,8 @@ def _run(settings: Settings, record: JobRecord, book: JobBook, watch: _Watch) ->
     raw = record.scope
     if raw.get("kind") == SCORE_KIND:
         return score_dataset(settings, raw, progress=watch.progress)
-    request = ScopeRequest(
-        period=str(raw.get("period", "12m")),
-        start=_date(raw.get("start")),
-        end=_date(raw.get("end")),
-        regions=tuple(raw.get("regions") or ()),
-        customer_segments=tuple(raw.get("customer_segments") or ()),
-        channels=tuple(raw.get("channels") or ()),
-    )
+    request = ScopeRequest.from_json(raw)
     return recompute(settings, request, job_id=record.job_id, book=book, progress=watch.progress)
-
-
-def _date(value: object) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def _reason(err: BaseException) -> str:

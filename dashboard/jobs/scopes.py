@@ -1,9 +1,13 @@
-"""What an analyst asks a recompute for: a period and optional region / segment / channel lists.
+"""What an analyst asks a recompute for: a dataset, a period and optional values per scope column.
 
 A :class:`ScopeRequest` is parsed from untrusted input (a callback, a form) with clear errors, then
 resolved against the data's last day into a concrete :class:`TransactionScope`. The *scope key*
-hashes the resolved scope with the data version, so "last 12 months" and the same explicit date
-range share one cached run, and new data never answers from an old run.
+hashes the resolved scope with the dataset and its version, so "last 12 months" and the same
+explicit date range share one cached run, and new data never answers from an old run.
+
+The scope columns are the dataset's own (its transactions mapping's ``scope``). Job records
+written before datasets carry the demo's ``regions`` / ``customer_segments`` / ``channels`` lists;
+those still read, as filters on the demo's columns of those names.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import date
 
 from dashboard.aggregation import TransactionScope
 from dashboard.errors import InputError
+from dashboard.runs import DEMO_DATASET
 
 #: Period choices offered in the UI: last N months, or an explicit date range.
 PERIOD_MONTHS = {"3m": 3, "6m": 6, "12m": 12, "24m": 24}
@@ -27,8 +32,11 @@ PERIOD_LABELS = {
     "range": "date range",
 }
 #: Bumped when the recompute's output changes meaning, so older cached runs are not reused.
-RECOMPUTE_VERSION = "1"
+RECOMPUTE_VERSION = "2"
+#: The scope lists of job records from before datasets, and the demo column each one filters.
+LEGACY_LISTS = {"regions": "region", "customer_segments": "customer_segment", "channels": "channel"}
 _MAX_VALUES = 50
+Filters = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -36,28 +44,55 @@ class ScopeRequest:
     period: str = "12m"
     start: date | None = None
     end: date | None = None
-    regions: tuple[str, ...] = ()
-    customer_segments: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
+    filters: Filters = ()  # (scope column, chosen values), in the dataset's column order
+    dataset: str = DEMO_DATASET
+
+    @property
+    def filter_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.filters)
 
     def to_json(self) -> dict[str, object]:
         return {
+            "dataset": self.dataset,
             "period": self.period,
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
-            "regions": list(self.regions),
-            "customer_segments": list(self.customer_segments),
-            "channels": list(self.channels),
+            "filters": {column: list(values) for column, values in self.filters},
         }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, object]) -> ScopeRequest:
+        """A request as :meth:`to_json` (or a job record from before datasets) wrote it; trusted."""
+        filters = _raw_filters(raw)
+        return cls(
+            period=str(raw.get("period") or "12m"),
+            start=_stored_date(raw.get("start")),
+            end=_stored_date(raw.get("end")),
+            filters=tuple(
+                (str(column), tuple(str(v) for v in values))
+                for column, values in filters.items()
+                if isinstance(values, list | tuple) and values
+            ),
+            dataset=str(raw.get("dataset") or DEMO_DATASET),
+        )
+
+
+def scope_dataset(raw: object) -> str:
+    """The dataset key a raw scope names (the demo when it names none); InputError if malformed."""
+    dataset = raw.get("dataset") if isinstance(raw, Mapping) else None
+    if dataset is None or dataset == "":
+        return DEMO_DATASET
+    if not isinstance(dataset, str):
+        raise InputError(f"The dataset must be named by its key, not {_shown(dataset)}.")
+    return dataset
 
 
 def parse_scope(raw: object, *, choices: Mapping[str, Sequence[str]]) -> ScopeRequest:
-    """A scope from untrusted input; ``choices`` holds the allowed values per list column.
-
-    Raises :class:`InputError` with one sentence for anything unusable.
-    """
+    """A scope from untrusted input; ``choices`` holds the allowed values per scope column of the
+    dataset the scope names. Raises :class:`InputError` with one sentence for anything unusable."""
     if not isinstance(raw, Mapping):
         raise InputError("The scope must be an object with a period and optional filters.")
+    dataset = scope_dataset(raw)
     period = raw.get("period") or "12m"
     # Checked for a string before the lookup: a list or an object cannot be looked up (unhashable).
     if not isinstance(period, str) or period not in PERIOD_LABELS:
@@ -70,16 +105,38 @@ def parse_scope(raw: object, *, choices: Mapping[str, Sequence[str]]) -> ScopeRe
         end = _date(raw.get("end"), "end date")
         if end < start:
             raise InputError(f"The end date {end} is before the start date {start}.")
-    return ScopeRequest(
-        period=str(period),
-        start=start,
-        end=end,
-        regions=_values(raw.get("regions"), "region", choices.get("region", ())),
-        customer_segments=_values(
-            raw.get("customer_segments"), "customer segment", choices.get("customer_segment", ())
-        ),
-        channels=_values(raw.get("channels"), "channel", choices.get("channel", ())),
+    given = _raw_filters(raw)
+    unknown = [column for column in given if column not in choices and given[column]]
+    if unknown:
+        offered = ", ".join(choices) or "none"
+        raise InputError(
+            f"There is no scope column {_shown(unknown[0])} here; the columns are {offered}."
+        )
+    filters = tuple(
+        (column, chosen)
+        for column in choices
+        if (chosen := _values(given.get(column), _what(column), choices[column]))
     )
+    return ScopeRequest(period=period, start=start, end=end, filters=filters, dataset=dataset)
+
+
+def _raw_filters(raw: Mapping[str, object]) -> dict[str, object]:
+    """Column → raw values, from ``filters`` and from the lists of records before datasets."""
+    found: dict[str, object] = {}
+    filters = raw.get("filters")
+    if isinstance(filters, Mapping):
+        found.update({str(k): v for k, v in filters.items()})
+    elif filters not in (None, [], {}):
+        raise InputError("The filters must be an object of scope columns and their values.")
+    for key, column in LEGACY_LISTS.items():
+        if raw.get(key) not in (None, []):
+            found[column] = raw[key]
+    return found
+
+
+def _what(column: str) -> str:
+    """A scope column as a sentence names it: ``customer_segment`` → "customer segment"."""
+    return column.replace("_", " ").strip()[:40] or "scope"
 
 
 def _date(value: object, what: str) -> date:
@@ -91,6 +148,10 @@ def _date(value: object, what: str) -> date:
         return date.fromisoformat(value[:10])
     except ValueError:
         raise InputError(f"The {what} {_shown(value)} is not a date (YYYY-MM-DD).") from None
+
+
+def _stored_date(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def _values(value: object, what: str, allowed: Sequence[str]) -> tuple[str, ...]:
@@ -129,24 +190,18 @@ def resolve(request: ScopeRequest, data_end: date) -> TransactionScope:
         months = PERIOD_MONTHS[request.period]
         first_month = data_end.year * 12 + (data_end.month - 1) - (months - 1)
         start, end = date(first_month // 12, first_month % 12 + 1, 1), data_end
-    return TransactionScope(
-        start=start,
-        end=end,
-        regions=request.regions,
-        customer_segments=request.customer_segments,
-        channels=request.channels,
-    )
+    return TransactionScope(start=start, end=end, filters=request.filters)
 
 
-def scope_key(scope: TransactionScope, data_version: str) -> str:
-    """A short stable hash of the resolved scope and the data version (names locks and caches)."""
+def scope_key(scope: TransactionScope, data_version: str, dataset: str = DEMO_DATASET) -> str:
+    """A short stable hash of the resolved scope, the dataset and its data version (names locks
+    and caches)."""
     payload = json.dumps(
         {
             "start": scope.start.isoformat() if scope.start else None,
             "end": scope.end.isoformat() if scope.end else None,
-            "regions": list(scope.regions),
-            "customer_segments": list(scope.customer_segments),
-            "channels": list(scope.channels),
+            "filters": {column: list(values) for column, values in scope.active_filters},
+            "dataset": dataset,
             "data_version": data_version,
             "recompute_version": RECOMPUTE_VERSION,
         },
@@ -155,26 +210,36 @@ def scope_key(scope: TransactionScope, data_version: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
 
 
-def describe(request: ScopeRequest, scope: TransactionScope) -> str:
-    """A short human label, e.g. "last 6 months (2025-07-01 – 2025-12-31) · France, Iberia"."""
+def describe(
+    request: ScopeRequest, scope: TransactionScope, dataset_name: str | None = None
+) -> str:
+    """A short human label, e.g. "last 6 months (2025-07-01 – 2025-12-31) · region France,
+    Iberia", after the dataset's name when it is given. Each filter names its column: a store
+    number or a code alone would say nothing."""
     dates = f"{scope.start} – {scope.end}"
     period = dates if request.period == "range" else f"{PERIOD_LABELS[request.period]} ({dates})"
-    parts = [period]
-    for values in (scope.regions, scope.customer_segments, scope.channels):
-        if values:
-            parts.append(", ".join(values))
+    parts = [dataset_name] if dataset_name else []
+    parts.append(period)
+    parts.extend(f"{_what(column)} {', '.join(values)}" for column, values in scope.active_filters)
     return " · ".join(parts)
 
 
-def scope_manifest(request: ScopeRequest, scope: TransactionScope, key: str) -> dict[str, object]:
+def scope_manifest(
+    request: ScopeRequest, scope: TransactionScope, key: str, version: str
+) -> dict[str, object]:
     """What a recomputed run records about its scope (``run.json`` → ``scope``)."""
-    return {
+    manifest: dict[str, object] = {
         "key": key,
+        "dataset": request.dataset,
+        "version": version,
         "request": request.to_json(),
         "start": scope.start.isoformat() if scope.start else None,
         "end": scope.end.isoformat() if scope.end else None,
-        "regions": list(scope.regions),
-        "customer_segments": list(scope.customer_segments),
-        "channels": list(scope.channels),
+        "filters": {column: list(values) for column, values in scope.active_filters},
         "label": describe(request, scope),
     }
+    if request.dataset == DEMO_DATASET:
+        # The demo's runs keep naming their lists as they did before datasets.
+        chosen = request.filter_map
+        manifest |= {name: list(chosen.get(col, ())) for name, col in LEGACY_LISTS.items()}
+    return manifest
