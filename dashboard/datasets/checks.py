@@ -14,7 +14,8 @@ from dashboard.datasets.mapping import ColumnMapping
 from dashboard.errors import InputError
 from dashboard.features import infer_features
 from dashboard.runs import MAX_SEGMENT_VALUES
-from dashboard.tables import clean_volume, numeric_column, validate_price_table
+from dashboard.scoring.given import PredictionColumns, prediction_problems
+from dashboard.tables import clean_volume, validate_price_table
 from dashboard.tables.validation import check_ids
 
 
@@ -35,24 +36,9 @@ def mapping_problems(table: pd.DataFrame, mapping: ColumnMapping) -> list[str]:
             check()
         except InputError as problem:
             problems.append(str(problem))
-    for role, column in (
-        ("predicted fair price", mapping.prediction),
-        ("lower bound", mapping.lower),
-        ("upper bound", mapping.upper),
-    ):
-        if column is None:
-            continue
-        try:
-            values = numeric_column(table, column, role)
-        except InputError as problem:
-            problems.append(str(problem))
-            continue
-        bad = int((values <= 0).sum())
-        if bad:
-            problems.append(
-                f"The {role} column '{column}' has {bad:,} values that are zero or negative; "
-                "a price must be positive."
-            )
+    if mapping.prediction is not None:
+        given = PredictionColumns(mapping.prediction, mapping.lower, mapping.upper)
+        problems.extend(prediction_problems(table, given))
     for column in mapping.segments:
         distinct = int(table[column].nunique(dropna=True))
         if distinct > MAX_SEGMENT_VALUES:
