@@ -276,3 +276,14 @@ def test_the_cli_scores_against_given_predictions(
     code = main(["score", str(source), "--target", "price", "--lower", "pred", "--out", str(out)])
     assert code == 2
     assert "give it too" in capsys.readouterr().err
+
+
+def test_prices_and_predictions_alone_are_enough() -> None:
+    """With no column to describe the items, the difficulty model still has the predicted price."""
+    table = housing()[["price", "pred"]]
+    result = score_given_predictions(
+        table, ScoringConfig(target="price"), PredictionColumns("pred")
+    )
+    assert result.features.used == ()
+    assert 0.85 <= inside(result.items).mean() <= 0.95
+    assert result.model_card["coverage"]["by_segment"] == {}
