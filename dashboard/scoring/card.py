@@ -71,7 +71,8 @@ def given_predictions_card(
     conformal = folds is not None
     method = (
         f"normalised-cross-conformal: {INTERVAL_METHODS['normalised-cross-conformal']}, "
-        "on the residuals of the given predictions"
+        "on the residuals of the given predictions (the difficulty model sees the features "
+        "and the predicted price)"
         if conformal
         else f"given: the bounds in columns '{predictions['lower']}' and '{predictions['upper']}'"
     )
