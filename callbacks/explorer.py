@@ -28,6 +28,7 @@ from dashboard.filters.fields import CONTROLS
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
 from dashboard.runs import Run
+from dashboard.scoring.given import PredictionColumns
 from dashboard.services import Services
 from layouts.explorer import TABLE_BLOCK_ROWS
 from layouts.explorer_parts import (
@@ -296,7 +297,9 @@ def _register_detail(app: Dash, services: Services) -> None:
             return problem_alert((f"There is no item {item!r} in this run.",)), "Item"
         similar = comparables(page.run, detail.item_id, indexes=services.similarity)
         why = explain(services.runs, page.run, detail.item_id, indexes=page.indexes)
-        return detail_body(detail, [c.as_row() for c in similar], why), f"Item {detail.item_id}"
+        given = PredictionColumns.from_card(page.run.model_card)
+        rows = [c.as_row() for c in similar]
+        return detail_body(detail, rows, why, given), f"Item {detail.item_id}"
 
 
 def _register_export(app: Dash, services: Services) -> None:

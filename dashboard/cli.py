@@ -41,6 +41,7 @@ from dashboard.tables import (
 
 if TYPE_CHECKING:
     from dashboard.scoring import ScoringConfig
+    from dashboard.scoring.given import PredictionColumns
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,13 @@ def _add_score_command(subparsers: Any, common: argparse.ArgumentParser) -> None
         "--group", dest="group_col", metavar="COL", help="related items (same value) share a fold"
     )
     parser.add_argument(
+        "--prediction",
+        metavar="COL",
+        help="your own model's predicted fair price: PriceScope then fits no model of its own",
+    )
+    parser.add_argument("--lower", metavar="COL", help="your model's lower bound (with --upper)")
+    parser.add_argument("--upper", metavar="COL", help="your model's upper bound (with --lower)")
+    parser.add_argument(
         "--exclude",
         action="append",
         default=[],
@@ -222,6 +230,7 @@ def _whole_number(text: str, *, minimum: int) -> int:
 def run_score(args: argparse.Namespace) -> int:
     """``score``: read, validate, score, write OUT atomically, print the summary."""
     from dashboard.scoring import ScoringConfig, score_table  # fitting libraries load only here
+    from dashboard.scoring.given import score_given_predictions
 
     # The config validates every setting (InputError); without --threshold it keeps its default.
     settings: dict[str, Any] = {}
@@ -237,17 +246,20 @@ def run_score(args: argparse.Namespace) -> int:
         seed=args.seed,
         **settings,
     )
+    given = _prediction_columns(args)
     if args.out is None and args.publish is None:
         raise InputError(
             "Give --out FILE to write the scores, --publish NAME to publish them, or both."
         )
     if args.out is not None:
         check_output_path(args.out)  # before the work, so a bad OUT costs nothing
-    plan = plan_publish(args.publish, _publish_mapping(args, config)) if args.publish else None
+    plan = (
+        plan_publish(args.publish, _publish_mapping(args, config, given)) if args.publish else None
+    )
     raw = read_table(args.input)
     if plan is not None:
         plan.check_table(raw, args.input.name)
-    table = _without_excluded(raw, args.exclude, config)
+    table = _without_excluded(raw, args.exclude, config, given)
     validate_price_table(
         table,
         target=config.target,
@@ -257,11 +269,14 @@ def run_score(args: argparse.Namespace) -> int:
     )
     show_progress = not args.quiet and sys.stderr.isatty()
     with _thread_limit(args.threads), _progress(show=show_progress) as progress:
-        result = score_table(table, config, progress)
+        if given is None:
+            result = score_table(table, config, progress)
+        else:
+            result = score_given_predictions(table, config, given, progress)
     output = scored_output(table, result.items, config.id_col)
     if args.out is not None:
         write_table(output, args.out)
-    if not args.quiet:
+    if not args.quiet and given is None:  # with given predictions no model learnt from features
         _note_dropped_features(result.model_card, config)
     print(render_summary(result, output, args.input, args.out, top=args.top))
     if plan is not None:
@@ -269,7 +284,9 @@ def run_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _publish_mapping(args: argparse.Namespace, config: ScoringConfig) -> ColumnMapping:
+def _publish_mapping(
+    args: argparse.Namespace, config: ScoringConfig, given: PredictionColumns | None
+) -> ColumnMapping:
     """The dataset mapping of ``score``'s flags, for ``--publish``."""
     return ColumnMapping(
         target=config.target,
@@ -277,13 +294,31 @@ def _publish_mapping(args: argparse.Namespace, config: ScoringConfig) -> ColumnM
         volume=config.volume_col,
         group=config.group_col,
         excluded=tuple(dict.fromkeys(args.exclude)),
+        prediction=given.prediction if given else None,
+        lower=given.lower if given else None,
+        upper=given.upper if given else None,
     )
 
 
+def _prediction_columns(args: argparse.Namespace) -> PredictionColumns | None:
+    """``--prediction`` (and its bounds) as columns, or None to let PriceScope's model price."""
+    from dashboard.scoring.given import PredictionColumns
+
+    if args.prediction is None:
+        if args.lower is not None or args.upper is not None:
+            raise InputError("--lower and --upper are the bounds of --prediction; give it too.")
+        return None
+    return PredictionColumns(args.prediction, args.lower, args.upper)
+
+
 def _without_excluded(
-    table: pd.DataFrame, excluded: Sequence[str], config: ScoringConfig
+    table: pd.DataFrame,
+    excluded: Sequence[str],
+    config: ScoringConfig,
+    given: PredictionColumns | None = None,
 ) -> pd.DataFrame:
     roles = {config.target, config.id_col, config.volume_col, config.group_col}
+    roles.update(given.names if given is not None else ())
     excluded = list(dict.fromkeys(excluded))
     for name in excluded:
         require_column(list(table.columns), name, "excluded")

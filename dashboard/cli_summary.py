@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dashboard.formatting import count, money, percent
 from dashboard.scoring import ScoringResult
+from dashboard.scoring.given import PredictionColumns
 
 _FEATURES_SHOWN = 8
 
@@ -28,6 +30,7 @@ def render_summary(
     flagged = card.get("flagged", {})
     at_stake = card.get("at_stake", {})
     used = list(card.get("features_used", []))
+    given = PredictionColumns.from_card(card)
     lines = [
         f"Scored {count(len(output))} rows of {source.name} with {_feature_list(used)}.",
         f"Fit (out of fold):  MAE {_price(metrics.get('mae'))}  ·  "
@@ -38,10 +41,31 @@ def render_summary(
         f"({money(at_stake.get('under'))} at stake), {count(flagged.get('over'))} over-priced "
         f"({money(at_stake.get('over'))} at stake), {count(flagged.get('total'))} in all",
     ]
+    if given is not None:
+        lines[:3] = _given_lines(given, card, len(output), source)
     lines += _top_flagged(output, top)
     if destination is not None:  # ``score --publish`` alone writes no file
         lines.append(f"Wrote {count(len(output))} rows to {destination}")
     return "\n".join(lines)
+
+
+def _given_lines(
+    given: PredictionColumns, card: dict[str, Any], rows: int, source: Path
+) -> list[str]:
+    """The report's head for predictions the user's model gave: whose, how good, how covered."""
+    metrics, coverage = card.get("metrics", {}), card.get("coverage", {})
+    if given.lower is not None:
+        interval = f"given by columns '{given.lower}' and '{given.upper}'"
+    else:
+        interval = f"calibrated conformally (nominal {percent(coverage.get('nominal'))})"
+    return [
+        f"Scored {count(rows)} rows of {source.name} against the predictions given in column "
+        f"'{given.prediction}' (your model; PriceScope fitted none).",
+        f"Given predictions:  MAE {_price(metrics.get('mae'))}  ·  "
+        f"MAPE {percent(metrics.get('mape'))}  ·  R² {_decimal(metrics.get('r2'))}",
+        f"Interval coverage:  {percent(coverage.get('overall'))} of prices inside their "
+        f"interval, {interval}",
+    ]
 
 
 def _feature_list(used: list[str]) -> str:

@@ -17,6 +17,7 @@ from dashboard.formatting import count, money, percent
 from dashboard.ids import Explorer
 from dashboard.query.explorer import ExplorerKpis, ItemDetail
 from dashboard.runs import RunInfo
+from dashboard.scoring.given import PredictionColumns
 from layouts.explorer_review import review_column_defs
 from layouts.widgets import DIRECTION_CLASSES, GRAPH_CONFIG, MONEY_FORMAT, SCORE_FORMAT
 
@@ -136,7 +137,10 @@ def detail_body(
     detail: ItemDetail,
     comparables: list[dict[str, Any]] | None = None,
     why: Explanation | None = None,
+    given: PredictionColumns | None = None,
 ) -> Component:
+    """The item's price against its interval, then why (PriceScope's model) or whose prediction
+    (``given``: the analyst's model, which PriceScope cannot explain), comparables, attributes."""
     tone = "under" if detail.direction == "under" else "over" if detail.direction == "over" else ""
     verdict = {
         "under": "Priced below its interval",
@@ -172,7 +176,9 @@ def detail_body(
         headline,
         dcc.Graph(figure=figure, config={**GRAPH_CONFIG, "displayModeBar": False}),
     ]
-    if why is not None:
+    if given is not None:
+        sections.append(_given_section(given))
+    elif why is not None:
         sections.append(_reasons_section(why))
     else:
         sections.append(
@@ -187,6 +193,24 @@ def detail_body(
         sections.append(_comparables_section(comparables))
     sections.append(_attributes_section(detail))
     return html.Div(sections, className="item-detail")
+
+
+def _given_section(given: PredictionColumns) -> Component:
+    interval = (
+        f"The interval is your model's own (columns '{given.lower}' and '{given.upper}')."
+        if given.lower is not None
+        else "The interval is calibrated from how far prices fall from your model's predictions "
+        "across this table (conformal, out of sample)."
+    )
+    return html.Div(
+        [
+            html.Div(
+                f"Predicted by your model (column '{given.prediction}')",
+                className="detail-predicted-by fw-semibold mt-3",
+            ),
+            html.Div(interval, className="small text-muted"),
+        ]
+    )
 
 
 def _reasons_section(why: Explanation, shown: int = 8) -> Component:

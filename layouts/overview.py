@@ -20,6 +20,7 @@ from dashboard.query.overview import (
     top_flagged,
 )
 from dashboard.runs import Run
+from dashboard.scoring.given import PredictionColumns
 from dashboard.services import Services
 from layouts.widgets import (
     DIRECTION_CLASSES,
@@ -89,13 +90,18 @@ def _run_summary(run: Run) -> Component:
     card = run.model_card
     model = card.get("model", {})
     model_name = model.get("name", "model") if isinstance(model, dict) else str(model)
+    given = PredictionColumns.from_card(card)
+    priced_by = (
+        f"fair prices predicted by {given.describe()}"
+        if given is not None
+        else f"{model_name}, {card.get('folds', '?')}-fold out-of-fold fair prices"
+    )
     return html.Div(
         [
             html.H4("Overview", className="mb-0"),
             html.Div(
                 f"Run {run.info.label} · created {run.info.created_at} · {run.info.rows:,} items · "
-                f"target {run.info.columns.target} · {model_name}, "
-                f"{card.get('folds', '?')}-fold out-of-fold fair prices",
+                f"target {run.info.columns.target} · {priced_by}",
                 className="text-muted small",
             ),
         ],
@@ -112,10 +118,14 @@ def _kpi_row(run: Run) -> Component:
         if kpis.mape is not None
         else (f"R² {kpis.r2:.3f}" if kpis.r2 is not None else "–")
     )
+    # Bounds the analyst's model gave have no nominal coverage PriceScope could state.
+    nominal = (
+        f" (nominal {percent(kpis.nominal_coverage, digits=0)})"
+        if kpis.nominal_coverage is not None
+        else " (your model's bounds)"
+    )
     coverage = (
-        f"interval coverage {percent(kpis.coverage)} (nominal {percent(kpis.nominal_coverage, digits=0)})"
-        if kpis.coverage is not None
-        else ""
+        f"interval coverage {percent(kpis.coverage)}{nominal}" if kpis.coverage is not None else ""
     )
     return dbc.Row(
         [

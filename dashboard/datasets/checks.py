@@ -20,7 +20,8 @@ from dashboard.datasets.sink import parquet_head
 from dashboard.errors import InputError
 from dashboard.features import infer_features
 from dashboard.runs import MAX_SEGMENT_VALUES
-from dashboard.tables import clean_volume, numeric_column, validate_price_table
+from dashboard.scoring.given import PredictionColumns, prediction_problems
+from dashboard.tables import clean_volume, validate_price_table
 from dashboard.tables.validation import check_ids
 
 
@@ -126,24 +127,11 @@ def _problems(
             check()
         except InputError as problem:
             problems.append(str(problem))
-    for role, column in (
-        ("predicted fair price", mapping.prediction),
-        ("lower bound", mapping.lower),
-        ("upper bound", mapping.upper),
-    ):
-        if column is None:
-            continue
-        try:
-            values = numeric_column(columns.frame(column), column, role)
-        except InputError as problem:
-            problems.append(str(problem))
-            continue
-        bad = int((values <= 0).sum())
-        if bad:
-            problems.append(
-                f"The {role} column '{column}' has {bad:,} values that are zero or negative; "
-                "a price must be positive."
-            )
+    if mapping.prediction is not None:
+        given = PredictionColumns(mapping.prediction, mapping.lower, mapping.upper)
+        named = [c for c in (given.prediction, given.lower, given.upper) if c is not None]
+        frame = pd.concat([columns.frame(name)[[name]] for name in named], axis=1)
+        problems.extend(prediction_problems(frame, given))
     for column in mapping.segments:
         distinct = columns.distinct(column)
         if distinct > MAX_SEGMENT_VALUES:

@@ -14,6 +14,7 @@ from dashboard.progress import ProgressHook, no_progress, scaled
 from dashboard.publishing import publish_scored
 from dashboard.runs import RunInfo, RunStore
 from dashboard.scoring import ScoringConfig, score_table
+from dashboard.scoring.given import PredictionColumns, score_given_predictions
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ def model_table(table: pd.DataFrame, mapping: ColumnMapping) -> pd.DataFrame:
         if c is not None and c in table.columns
     ]
     return table.drop(columns=dropped)
+
+
+def prediction_columns(mapping: ColumnMapping) -> PredictionColumns | None:
+    """The columns of the analyst's own model's predictions, when the mapping names them."""
+    if mapping.prediction is None:
+        return None
+    return PredictionColumns(mapping.prediction, mapping.lower, mapping.upper)
 
 
 def run_label(info: DatasetInfo, version: DatasetVersion) -> str:
@@ -60,7 +68,14 @@ def score_version(
     mapping = version.mapping
     config = scoring_config(mapping)
     shown = model_table(table, mapping)
-    result = score_table(shown, config, progress=scaled(progress, 0.02, 0.95))
+    stages = scaled(progress, 0.02, 0.95)
+    given = prediction_columns(mapping)
+    if given is None:
+        result = score_table(shown, config, progress=stages)
+    else:
+        # The analyst's model priced the items: its columns are read, the rest only describe.
+        kept = table.drop(columns=[c for c in mapping.excluded if c in table.columns])
+        result = score_given_predictions(kept, config, given, progress=stages)
     progress("publishing", 0.96)
     run = publish_scored(
         RunStore(settings.runs_dir),

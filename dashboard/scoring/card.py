@@ -29,8 +29,6 @@ def model_card(
     warnings: list[str],
 ) -> dict[str, Any]:
     """A JSON-serialisable summary of one scoring run (plain floats, ints, strings, lists)."""
-    flagged = items[items["flagged"]]
-    under = flagged["direction"] == "under"
     return {
         "rows": len(items),
         "target": config.target,
@@ -44,11 +42,7 @@ def model_card(
             "by_segment": coverage_by_segment(table, items, spec),
         },
         "flag_threshold": float(config.flag_threshold),
-        "flagged": {"under": int(under.sum()), "over": int((~under).sum()), "total": len(flagged)},
-        "at_stake": {
-            "under": _round(flagged.loc[under, "at_stake"].sum(), 2),
-            "over": _round(flagged.loc[~under, "at_stake"].sum(), 2),
-        },
+        **flag_summary(items),
         "folds": int(config.n_folds),
         "fold_grouping": config.group_col,
         "fold_sizes": np.bincount(folds, minlength=config.n_folds).tolist(),
@@ -56,6 +50,70 @@ def model_card(
         "interval_method": f"{config.interval_method}: {INTERVAL_METHODS[config.interval_method]}",
         "seed": int(config.seed),
         "warnings": list(warnings),
+    }
+
+
+def given_predictions_card(
+    *,
+    table: pd.DataFrame,
+    items: pd.DataFrame,
+    config: ScoringConfig,
+    spec: FeatureSpec,
+    folds: np.ndarray | None,
+    predictions: dict[str, Any],
+    model_name: str,
+    fit_seconds: float,
+) -> dict[str, Any]:
+    """The card of a run whose fair prices the analyst's own model gave (``predictions`` says
+    which columns): its accuracy and the coverage its intervals reached, and no features, since
+    PriceScope learnt no price from them. ``folds`` is None when the bounds were given too; the
+    nominal coverage is then unknown (the bounds are the analyst's) and left out as None."""
+    conformal = folds is not None
+    method = (
+        f"normalised-cross-conformal: {INTERVAL_METHODS['normalised-cross-conformal']}, "
+        "on the residuals of the given predictions (the difficulty model sees the features "
+        "and the predicted price)"
+        if conformal
+        else f"given: the bounds in columns '{predictions['lower']}' and '{predictions['upper']}'"
+    )
+    return {
+        "rows": len(items),
+        "target": config.target,
+        "predictions": dict(predictions),
+        "features_used": [],
+        "features_dropped": dict(spec.dropped),
+        "comparable_features": list(spec.used),
+        "model": {"name": model_name, "candidate": "given predictions"},
+        "metrics": accuracy(items["actual"].to_numpy(), items["fair_price"].to_numpy()),
+        "coverage": {
+            "nominal": float(config.coverage) if conformal else None,
+            "overall": _round(_inside(items).mean()),
+            "by_segment": coverage_by_segment(table, items, spec),
+        },
+        "flag_threshold": float(config.flag_threshold),
+        **flag_summary(items),
+        "folds": int(config.n_folds) if conformal else None,
+        "fold_grouping": config.group_col if conformal else None,
+        "fold_sizes": (
+            np.bincount(folds, minlength=config.n_folds).tolist() if folds is not None else []
+        ),
+        "fit_seconds": _round(fit_seconds, 2),
+        "interval_method": method,
+        "seed": int(config.seed),
+        "warnings": [],
+    }
+
+
+def flag_summary(items: pd.DataFrame) -> dict[str, Any]:
+    """How many items are flagged each way, and the money at stake on them."""
+    flagged = items[items["flagged"]]
+    under = flagged["direction"] == "under"
+    return {
+        "flagged": {"under": int(under.sum()), "over": int((~under).sum()), "total": len(flagged)},
+        "at_stake": {
+            "under": _round(flagged.loc[under, "at_stake"].sum(), 2),
+            "over": _round(flagged.loc[~under, "at_stake"].sum(), 2),
+        },
     }
 
 

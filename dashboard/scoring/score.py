@@ -94,10 +94,10 @@ def _score(table: pd.DataFrame, config: ScoringConfig, progress: ProgressHook) -
     table = table.reset_index(drop=True)
     prices = clean_target(table, config.target).to_numpy(dtype="float64")
     volume = clean_volume(table, config.volume_col).to_numpy() if config.volume_col else None
-    spec = infer_features(table, target=config.target, exclude=_role_reasons(config))
+    spec = infer_features(table, target=config.target, exclude=role_reasons(config))
     features = feature_frame(table, spec)
     log_price = np.log(prices)
-    item_ids = _item_ids(table, config)
+    item_ids = item_ids_of(table, config)
     groups = table[config.group_col] if config.group_col else None
     folds = assign_folds(item_ids, config.n_folds, seed=config.seed, groups=groups)
     progress("preparing features", _FEATURES_END)
@@ -149,7 +149,7 @@ def _background(training: pd.DataFrame, seed: int) -> pd.DataFrame:
     return training.sample(n=rows, random_state=seed).reset_index(drop=True)
 
 
-def _role_reasons(config: ScoringConfig) -> dict[str, str]:
+def role_reasons(config: ScoringConfig) -> dict[str, str]:
     reasons = {
         config.id_col: "id column",
         config.volume_col: "volume column (weighs money at stake; never a feature)",
@@ -158,7 +158,7 @@ def _role_reasons(config: ScoringConfig) -> dict[str, str]:
     return {column: why for column, why in reasons.items() if column is not None}
 
 
-def _item_ids(table: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+def item_ids_of(table: pd.DataFrame, config: ScoringConfig) -> pd.Series:
     if config.id_col is None:
         return pd.Series(np.arange(len(table)).astype(str), dtype="str")
     return table[config.id_col].astype("object").map(str).astype("str")

@@ -151,21 +151,27 @@ def clean_target(table: pd.DataFrame, target: str) -> pd.Series:
 
     Shared by validation, scoring and the CLI so all three read a price the same way.
     """
-    prices = numeric_column(table, target, "target")
-    _reject_missing(prices, target, "target", "fill in or remove the rows without a price")
+    return clean_prices(table, target, "target", "fill in or remove the rows without a price")
+
+
+def clean_prices(table: pd.DataFrame, column: str, role: str, remedy: str) -> pd.Series:
+    """A column of prices (the target, or a model's predicted price or bound) as positive finite
+    float64, read like the target; InputError naming the ``role`` and, for gaps, the ``remedy``."""
+    prices = numeric_column(table, column, role)
+    _reject_missing(prices, column, role, remedy)
     infinite = np.isinf(prices)
     if infinite.any():
         raise InputError(
-            f"The target column '{target}' has {_count(int(infinite.sum()), 'infinite value')}, "
+            f"The {role} column '{column}' has {_count(int(infinite.sum()), 'infinite value')}, "
             f"e.g. in row {_first_row(infinite)}."
         )
     non_positive = prices <= 0
     if non_positive.any():
         row = _first_row(non_positive)
         raise InputError(
-            f"The target column '{target}' has {_count(int(non_positive.sum()), 'price')} that "
+            f"The {role} column '{column}' has {_count(int(non_positive.sum()), 'price')} that "
             f"{'is' if int(non_positive.sum()) == 1 else 'are'} zero or negative, "
-            f"e.g. {_show(table[target].iloc[row])} in row {row}; prices must be positive."
+            f"e.g. {_show(table[column].iloc[row])} in row {row}; prices must be positive."
         )
     return prices
 
