@@ -15,7 +15,6 @@ from dashboard.datasets.mapping import ColumnMapping
 from dashboard.datasets.sources import check_limits
 from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion, check_name
 from dashboard.errors import InputError
-from dashboard.runs import RunStore
 
 if TYPE_CHECKING:
     from dashboard.scoring import ScoringConfig, ScoringResult
@@ -63,8 +62,7 @@ def publish_scored_file(
     """Keep ``table`` as a new version of the dataset and publish its scores as the current run,
     labelled and sourced as :func:`dashboard.datasets.scoring.score_version` labels its runs;
     the sentence to print."""
-    from dashboard.datasets.scoring import run_label
-    from dashboard.publishing import publish_scored
+    from dashboard.datasets.scoring import publish_version_run
 
     store = DatasetStore(plan.settings.datasets_dir)
     info = plan.existing or store.create(plan.name, created_by=operator_name())
@@ -85,21 +83,7 @@ def publish_scored_file(
         if plan.existing is None:
             discard_if_empty(store, info.slug)
         raise
-    run = publish_scored(
-        RunStore(plan.settings.runs_dir),
-        shown,
-        result,
-        config,
-        label=run_label(info, version),
-        source={
-            "kind": "dataset",
-            "dataset": info.slug,
-            "version": version.version_id,
-            "version_number": version.number,
-            "rows": version.rows,
-        },
-        segments=plan.mapping.segments,
-    )
+    run = publish_version_run(plan.settings, info, version, shown, result, config)
     return (
         f"Published run {run.run_id} ({run.label}) as {version.label} of the dataset "
         f"'{info.name}'; it is now current."

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,6 +22,7 @@ from dashboard.datasets.sink import CHUNK_ROWS, ParquetSink, UploadLimits, check
 from dashboard.datasets.sniff import TextLayout, UploadFormat, sniff_format, sniff_text
 from dashboard.datasets.xlsx import read_xlsx
 from dashboard.errors import InputError
+from dashboard.tables.files import is_row_counter
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _unnamed_to_leave_out(names: list[str], first: pd.DataFrame) -> tuple[set[in
     blank = [i for i, name in enumerate(names) if not name.strip()]
     dropped: set[int] = set()
     notes: list[str] = []
-    if blank and blank[0] == 0 and len(names) > 1 and _is_row_counter(first.iloc[:, 0]):
+    if blank and blank[0] == 0 and len(names) > 1 and is_row_counter(first.iloc[:, 0]):
         dropped.add(0)
         notes.append("The unnamed first column only numbered the rows; it was left out.")
     empty = [i for i in blank if i not in dropped and first.iloc[:, i].isna().all()]
@@ -221,14 +221,6 @@ def _parser_sentence(error: Exception) -> str:
             "contain the delimiter, or remove the extra cells."
         )
     return f"The file cannot be read as a table ({reason.rstrip('.')})."
-
-
-def _is_row_counter(values: pd.Series) -> bool:
-    if not pd.api.types.is_integer_dtype(values.dtype) or values.empty:
-        return False
-    numbers = values.to_numpy()
-    start = int(numbers[0])
-    return start in (0, 1) and bool(np.array_equal(numbers, np.arange(start, start + len(numbers))))
 
 
 def _holds_digit_codes(values: pd.Series) -> bool:

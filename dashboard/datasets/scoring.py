@@ -13,7 +13,7 @@ from dashboard.errors import InputError
 from dashboard.progress import ProgressHook, no_progress, scaled
 from dashboard.publishing import publish_scored
 from dashboard.runs import RunInfo, RunStore
-from dashboard.scoring import ScoringConfig, score_table
+from dashboard.scoring import ScoringConfig, ScoringResult, score_table
 from dashboard.scoring.given import PredictionColumns, score_given_predictions
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,25 @@ def score_version(
         kept = table.drop(columns=[c for c in mapping.excluded if c in table.columns])
         result = score_given_predictions(kept, config, given, progress=stages)
     progress("publishing", 0.96)
-    run = publish_scored(
+    run = publish_version_run(
+        settings, info, version, shown, result, config, make_current=make_current
+    )
+    progress("ready", 1.0)
+    return run
+
+
+def publish_version_run(
+    settings: Settings,
+    info: DatasetInfo,
+    version: DatasetVersion,
+    shown: pd.DataFrame,
+    result: ScoringResult,
+    config: ScoringConfig,
+    *,
+    make_current: bool = True,
+) -> RunInfo:
+    """Publish the scores of a dataset version as a run labelled and sourced by that version."""
+    return publish_scored(
         RunStore(settings.runs_dir),
         shown,
         result,
@@ -85,13 +103,11 @@ def score_version(
         label=run_label(info, version),
         source={
             "kind": "dataset",
-            "dataset": slug,
+            "dataset": info.slug,
             "version": version.version_id,
             "version_number": version.number,
             "rows": version.rows,
         },
-        segments=mapping.segments,
+        segments=version.mapping.segments,
         make_current=make_current,
     )
-    progress("ready", 1.0)
-    return run

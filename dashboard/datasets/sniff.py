@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from dashboard.errors import InputError
+from dashboard.tables.files import decimal_mark
 
 UploadFormat = Literal["csv", "parquet", "xlsx"]
 
@@ -31,8 +32,6 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SNIFF_LINES = 50
 # Control characters that never occur in a text table (tab, newline and carriage return do).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_DECIMAL_COMMA = re.compile(r"(?<![\d,.])\d+(?:\.\d{3})*,\d+(?![\d,.])")
-_DECIMAL_POINT = re.compile(r"(?<![\d,.])\d+(?:,\d{3})*\.\d+(?![\d,.])")
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ def sniff_text(path: Path) -> TextLayout:
     if not lines:
         raise InputError("The file holds only blank lines; there is no table in it.")
     delimiter = _delimiter(lines)
-    decimal = _decimal_mark("\n".join(lines[1:]), delimiter)
+    decimal = decimal_mark("\n".join(lines[1:]), delimiter)
     return TextLayout(
         encoding=encoding,
         delimiter=delimiter,
@@ -184,16 +183,3 @@ def _delimiter(lines: list[str]) -> str:
         if fields > best_fields:
             best, best_fields = delimiter, fields
     return best
-
-
-def _decimal_mark(body: str, delimiter: str) -> str:
-    """``","`` for a European price list (``;``-separated, prices like ``12,50`` or ``1.234,50``).
-
-    Only a table not separated by commas can use the comma as its decimal mark, and only when its
-    numbers show it: digits on both sides of a comma, more often than digits around a point.
-    """
-    if delimiter == ",":
-        return "."
-    commas = len(_DECIMAL_COMMA.findall(body))
-    points = len(_DECIMAL_POINT.findall(body))
-    return "," if commas > points else "."

@@ -46,8 +46,9 @@ def table_format(path: Path) -> TableFormat:
 
 _PEEK_BYTES = 64 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
-_DECIMAL_COMMA = re.compile(rb"(?<![\d,.])\d+,\d+(?![\d,.])")
-_DECIMAL_POINT = re.compile(rb"(?<![\d,.])\d+\.\d+(?![\d,.])")
+# Numbers written with a decimal comma (12,50 or 1.234,50) and with a decimal point (12.50, 1,234.50).
+_DECIMAL_COMMA = re.compile(r"(?<![\d,.])\d+(?:\.\d{3})*,\d+(?![\d,.])")
+_DECIMAL_POINT = re.compile(r"(?<![\d,.])\d+(?:,\d{3})*\.\d+(?![\d,.])")
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -122,7 +123,12 @@ def _read_text_table(path: Path, head: bytes, sep: str | None) -> pd.DataFrame:
     for encoding in encodings:
         delimiter = sep or _sniff_delimiter(head, encoding)
         try:
-            table = _parse_text(path, delimiter, encoding, _decimal_mark(head, delimiter))
+            table = _parse_text(
+                path,
+                delimiter,
+                encoding,
+                decimal_mark(head.decode(encoding, errors="replace"), delimiter),
+            )
         except UnicodeDecodeError:
             continue
         if encoding == "latin-1":
@@ -131,16 +137,16 @@ def _read_text_table(path: Path, head: bytes, sep: str | None) -> pd.DataFrame:
     raise InputError(f"'{path}' is in a text encoding we cannot read; save it as UTF-8.")
 
 
-def _decimal_mark(head: bytes, delimiter: str) -> str:
-    """``","`` for a European price list (``;``-separated, prices like ``12,50``), else ``"."``.
+def decimal_mark(body: str, delimiter: str) -> str:
+    """``","`` for a European price list (``;``-separated, prices like ``12,50`` or ``1.234,50``).
 
     Only a table not separated by commas can use the comma as its decimal mark, and only when its
     numbers show it: digits on both sides of a comma, more often than digits around a point.
     """
     if delimiter == ",":
         return "."
-    commas = len(_DECIMAL_COMMA.findall(head))
-    points = len(_DECIMAL_POINT.findall(head))
+    commas = len(_DECIMAL_COMMA.findall(body))
+    points = len(_DECIMAL_POINT.findall(body))
     return "," if commas > points else "."
 
 
@@ -172,7 +178,7 @@ def _parse_text(path: Path, sep: str, encoding: str, decimal: str = ".") -> pd.D
     return table
 
 
-def _is_row_counter(values: pd.Series) -> bool:
+def is_row_counter(values: pd.Series) -> bool:
     if not pd.api.types.is_integer_dtype(values.dtype) or values.empty:
         return False
     numbers = values.to_numpy()
@@ -185,7 +191,7 @@ def _drop_row_counter(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     if len(table.columns) < 2:
         return table
     first = str(table.columns[0])
-    if first.startswith("Unnamed: 0") and _is_row_counter(table.iloc[:, 0]):
+    if first.startswith("Unnamed: 0") and is_row_counter(table.iloc[:, 0]):
         logger.warning("ignoring the unnamed first column of '%s': it only counts rows", path.name)
         return table.drop(columns=table.columns[0])
     return table
@@ -223,7 +229,7 @@ def _index_to_columns(table: pd.DataFrame) -> pd.DataFrame:
     if all(name is not None for name in table.index.names):
         return table.reset_index()
     labels = pd.Series(table.index.to_numpy())
-    return table.reset_index(drop=_is_row_counter(labels) or table.index.nlevels > 1)
+    return table.reset_index(drop=is_row_counter(labels) or table.index.nlevels > 1)
 
 
 # ------------------------------------------------------------------------------- writing files
