@@ -26,6 +26,7 @@ from dashboard.datasets.intake import (
     prefilled_roles,
     profiles_of,
     roles_of,
+    suggested_name,
     transaction_mapping,
 )
 from dashboard.datasets.store import check_name
@@ -127,12 +128,13 @@ def _register_upload(app: Dash, services: Services) -> None:
         Output(Data.MAP_CARD, "style"),
         Output(Data.ROLES, "children"),
         Output(Data.NAME_ROW, "style"),
+        Output(Data.NAME, "value"),
         Input(Data.UPLOADED, "data"),
         Input(Data.TARGET, "data"),
     )
     def show_upload(raw: object, raw_target: object) -> tuple[Any, ...]:
         upload = uploaded(services, raw)
-        empty: tuple[Any, ...] = (None, HIDDEN, [], None, None, HIDDEN, None, SHOWN)
+        empty: tuple[Any, ...] = (None, HIDDEN, [], None, None, HIDDEN, None, SHOWN, no_update)
         if upload is None:
             return (None, *empty)
         if isinstance(upload, str):
@@ -158,6 +160,7 @@ def _register_upload(app: Dash, services: Services) -> None:
             HIDDEN if target.mode == "transactions" else SHOWN,
             role_rows(profiles, prefilled_roles(profiles, previous)),
             SHOWN if target.mode == "new" else HIDDEN,
+            suggested_name(upload.file_name),
         )
 
 

@@ -21,6 +21,7 @@ from dashboard.datasets.mapping import ITEM_ROLES, ColumnMapping, TransactionMap
 from dashboard.datasets.profile import ColumnProfile, profile_table
 from dashboard.datasets.store import (
     ITEMS_FILE,
+    MAX_NAME_CHARS,
     DatasetInfo,
     DatasetStore,
     DatasetVersion,
@@ -220,3 +221,12 @@ def guess_transaction_columns(columns: Sequence[str]) -> dict[str, str | None]:
         if found is not None:
             taken.add(found)
     return guessed
+
+
+_TABLE_SUFFIX = re.compile(r"\.(csv|tsv|txt|parquet|pq|xlsx)(\.gz)?$", re.IGNORECASE)
+
+
+def suggested_name(file_name: str) -> str:
+    """A dataset name from an uploaded file's name: "prices_2026-11.csv" → "prices 2026-11"."""
+    stem = _TABLE_SUFFIX.sub("", file_name)
+    return " ".join(stem.replace("_", " ").split())[:MAX_NAME_CHARS] or "My catalogue"
