@@ -38,6 +38,7 @@ from dashboard.services import Services
 from layouts.data import datasets_view
 from layouts.data_upload import (
     HIDDEN,
+    NO_PREVIEW,
     SHOWN,
     preview_view,
     problems_view,
@@ -134,7 +135,17 @@ def _register_upload(app: Dash, services: Services) -> None:
     )
     def show_upload(raw: object, raw_target: object) -> tuple[Any, ...]:
         upload = uploaded(services, raw)
-        empty: tuple[Any, ...] = (None, HIDDEN, [], None, None, HIDDEN, None, SHOWN, no_update)
+        empty: tuple[Any, ...] = (
+            None,
+            HIDDEN,
+            [],
+            None,
+            NO_PREVIEW,
+            HIDDEN,
+            None,
+            SHOWN,
+            no_update,
+        )
         if upload is None:
             return (None, *empty)
         if isinstance(upload, str):

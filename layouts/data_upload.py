@@ -24,6 +24,7 @@ from layouts.widgets import dom_id
 
 HIDDEN = {"display": "none"}
 SHOWN: dict[str, str] = {}
+NO_PREVIEW = "Upload a file to see its first rows."
 ROLE_OPTIONS = [{"label": ROLE_LABELS[role], "value": role} for role in ITEM_ROLES]
 _DETAIL_LABELS = (
     ("format", "Format"),
@@ -53,8 +54,9 @@ def preview_card() -> Component:
                         className="mb-2 data-sheet",
                     ),
                     html.Div(
-                        html.P("Upload a file to see its first rows.", className="text-muted"),
+                        NO_PREVIEW,
                         id=Data.PREVIEW,
+                        className="text-muted",
                     ),
                 ]
             ),
@@ -69,16 +71,17 @@ def mapping_card() -> Component:
             dbc.CardHeader("Map the columns"),
             dbc.CardBody(
                 [
-                    html.Div(id=Data.ROLES),
                     html.Div(
                         [
                             dbc.Label("Dataset name", html_for=Data.NAME, className="mb-1"),
                             dbc.Input(id=Data.NAME, type="text", maxLength=80, debounce=True),
                         ],
                         id=Data.NAME_ROW,
-                        className="mt-3",
+                        className="mb-3",
                     ),
-                    html.Div(id=Data.PROBLEMS, className="mt-3"),
+                    # Above the dropdowns: a wide table's problems stay in sight while mapping.
+                    html.Div(id=Data.PROBLEMS, className="mb-3"),
+                    html.Div(id=Data.ROLES, className="mb-3"),
                     dbc.Button("Score", id=Data.SCORE, color="primary", disabled=True),
                     html.Div(id=Data.SCORE_NOTE, className="mt-2"),
                 ]
