@@ -130,6 +130,7 @@ def _register_upload(app: Dash, services: Services) -> None:
         Output(Data.ROLES, "children"),
         Output(Data.NAME_ROW, "style"),
         Output(Data.NAME, "value"),
+        Output(Data.ROLES_FOR, "data"),
         Input(Data.UPLOADED, "data"),
         Input(Data.TARGET, "data"),
     )
@@ -145,6 +146,7 @@ def _register_upload(app: Dash, services: Services) -> None:
             None,
             SHOWN,
             no_update,
+            None,
         )
         if upload is None:
             return (None, *empty)
@@ -172,12 +174,13 @@ def _register_upload(app: Dash, services: Services) -> None:
             role_rows(profiles, prefilled_roles(profiles, previous)),
             SHOWN if target.mode == "new" else HIDDEN,
             suggested_name(upload.file_name),
+            upload.upload_id,
         )
 
 
 def _register_sheet(app: Dash, services: Services) -> None:
     @app.callback(
-        Output(Data.UPLOADED, "data", allow_duplicate=True),
+        Output(Data.UPLOADED, "data"),
         Input(Data.SHEET, "value"),
         State(Data.UPLOADED, "data"),
         prevent_initial_call=True,
@@ -203,10 +206,16 @@ def _register_mapping(app: Dash, services: Services) -> None:
         Output(Data.SCORE, "disabled"),
         Input({"type": Data.ROLE, "column": ALL}, "value"),
         Input(Data.NAME, "value"),
-        Input(Data.TARGET, "data"),
+        Input(Data.ROLES_FOR, "data"),
+        State(Data.TARGET, "data"),
         State(Data.UPLOADED, "data"),
+        # Not on page load: a callback whose inputs include an ALL pattern would fire on every
+        # page, with this page's states missing. The drawn dropdowns (ROLES_FOR) start it.
+        prevent_initial_call=True,
     )
-    def check_mapping(roles: object, name: object, raw_target: object, raw: object) -> Any:
+    def check_mapping(
+        roles: object, name: object, drawn_for: object, raw_target: object, raw: object
+    ) -> Any:
         upload = uploaded(services, raw)
         if not isinstance(upload, Upload):
             return None, True

@@ -163,7 +163,7 @@ def _register_cancel(app: Dash, services: Services) -> None:
 def _register_outcome(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Data.OUTCOME, "children"),
-        Output(Data.DATASETS, "children", allow_duplicate=True),
+        Output(Data.DATASETS, "children"),
         Input(Data.RESULT, "data"),
         State(Data.REQUEST, "data"),
         prevent_initial_call=True,
@@ -180,7 +180,7 @@ def _register_outcome(app: Dash, services: Services) -> None:
 
 def _register_open(app: Dash, services: Services) -> None:
     @app.callback(
-        Output(Data.NOTE, "children", allow_duplicate=True),
+        Output(Data.NOTE, "children"),
         Output(Data.GO, "pathname"),
         Input({"type": Data.OPEN, "dataset": ALL}, "n_clicks"),
         prevent_initial_call=True,

@@ -149,6 +149,7 @@ class Data(StrEnum):
     PREVIEW_GRID = "data-preview-grid"
     MAP_CARD = "data-map-card"
     ROLES = "data-roles"
+    ROLES_FOR = "data-roles-for"  # store: the upload whose role dropdowns are drawn
     ROLE = "data-role"  # pattern-matching type: {"type": …, "column": <column position>}
     NAME = "data-name"
     NAME_ROW = "data-name-row"

@@ -35,12 +35,17 @@ def layout(services: Services) -> Component:
             dcc.Location(id=Data.GO, refresh="callback-nav"),
             dcc.Store(id=Data.TARGET, data={"mode": "new"}),
             dcc.Store(id=Data.UPLOADED),
+            dcc.Store(id=Data.ROLES_FOR),
             dcc.Store(id=Data.REQUEST),
             dcc.Store(id=Data.RESULT),
             html.H2("Datasets", className="h4 mb-3"),
             html.Div(datasets_view(services, may_write), id=Data.DATASETS, className="mb-2"),
             html.Div(id=Data.NOTE, className="mb-3"),
-            *(_workbench() if may_write else [_viewer_note()]),
+            # Dash checks every callback against one layout per page, made once at start for
+            # nobody in particular; so the controls are always there, hidden (and without the
+            # upload token) for viewers. Every callback refuses a viewer itself.
+            html.Div(_workbench(may_write), hidden=not may_write),
+            *([] if may_write else [_viewer_note()]),
         ]
     )
 
@@ -53,11 +58,11 @@ def _viewer_note() -> Component:
     )
 
 
-def _workbench() -> list[Component]:
+def _workbench(may_write: bool) -> list[Component]:
     return [
         dbc.Row(
             [
-                dbc.Col(upload_card(), lg=5, className="mb-3"),
+                dbc.Col(upload_card(may_write), lg=5, className="mb-3"),
                 dbc.Col(scoring_card(), lg=7, className="mb-3"),
             ]
         ),
@@ -67,8 +72,8 @@ def _workbench() -> list[Component]:
     ]
 
 
-def upload_card() -> Component:
-    token = csrf_token() if has_request_context() else ""
+def upload_card(may_write: bool) -> Component:
+    token = csrf_token() if may_write and has_request_context() else ""
     return dbc.Card(
         [
             dbc.CardHeader(
