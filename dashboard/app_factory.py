@@ -10,12 +10,14 @@ import dash
 from dash import CeleryManager, Dash, dcc
 from dash.development.base_component import Component
 
+import callbacks.data
 import callbacks.decisions
 import callbacks.explorer
 import callbacks.jobs
 import callbacks.overview
 import callbacks.reviews
 import callbacks.shell
+import layouts.data
 import layouts.decisions
 import layouts.explorer
 import layouts.jobs
@@ -86,6 +88,7 @@ def create_app(
     install_compression(app.server, app.config.routes_pathname_prefix)
     install_upload_route(app.server, settings)
     callbacks.jobs.register(app, services)
+    callbacks.data.register(app, services)
     _warm(services)
     with app.server.test_request_context("/"):
         for step in dash_set_up:
@@ -172,6 +175,7 @@ def _register_pages(services: Services) -> None:
             layouts.decisions.layout,
             ("dataset",),
         ),
+        ("data", "/data", "Data", "Data", layouts.data.layout, ()),
     )
     for order, (module, path, name, title, build, allowed) in enumerate(pages):
         dash.register_page(

@@ -129,3 +129,55 @@ class Jobs(StrEnum):
     MAKE_CURRENT = "jobs-make-current"  # pattern-matching type: {"type": …, "run": <run id>}
     RERUN = "jobs-rerun"  # pattern-matching type: {"type": …, "job": <job id>}
     STOP = "jobs-stop"  # pattern-matching type: {"type": …, "job": <job id>}
+
+
+class Data(StrEnum):
+    """The Data page: datasets, upload, preview, mapping, scoring and transactions."""
+
+    DATASETS = "data-datasets"
+    NOTE = "data-note"  # what a dataset row's action did, or why it was refused
+    GO = "data-go"  # a location: "Open in Explorer" navigates through it
+    OPEN = "data-open"  # pattern-matching type: {"type": …, "dataset": <slug>}
+    SCORE_LATEST = "data-score-latest"  # pattern-matching type: {"type": …, "dataset": <slug>}
+    REFRESH = "data-refresh"  # pattern-matching type: {"type": …, "dataset": <slug>}
+    ADD_TRANSACTIONS = "data-add-transactions"  # pattern-matching: {"type": …, "dataset": <slug>}
+    TARGET = "data-target"  # store: {"mode": "new" | "refresh" | "transactions", "dataset"}
+    TARGET_TEXT = "data-target-text"
+    NEW_UPLOAD = "data-new-upload"
+    DROP_ZONE = "data-drop-zone"  # carries the upload route and token for assets/data_upload.js
+    FILE_SLOT = "data-file-slot"
+    FILE_INPUT = "data-file-input"  # made by assets/data_upload.js inside FILE_SLOT
+    UPLOAD_PROGRESS = "data-upload-progress"
+    UPLOADED = "data-uploaded"  # store: the upload route's JSON answer
+    UPLOAD_ERROR = "data-upload-error"
+    READING = "data-reading"
+    SHEET = "data-sheet"
+    SHEET_ROW = "data-sheet-row"
+    PREVIEW = "data-preview"
+    PREVIEW_GRID = "data-preview-grid"
+    MAP_CARD = "data-map-card"
+    ROLES = "data-roles"
+    ROLES_FOR = "data-roles-for"  # store: the upload whose role dropdowns are drawn
+    ROLE = "data-role"  # pattern-matching type: {"type": …, "column": <column position>}
+    NAME = "data-name"
+    NAME_ROW = "data-name-row"
+    PROBLEMS = "data-problems"
+    SCORE = "data-score"
+    SCORE_NOTE = "data-score-note"
+    REQUEST = "data-request"  # store: {"job_id", "ticket"} of the scoring job this page queued
+    RESULT = "data-result"  # store: the final snapshot the background callback returned
+    PROGRESS = "data-progress"
+    STAGE = "data-stage"
+    TIMING = "data-timing"
+    CANCEL = "data-cancel"
+    CANCEL_NOTE = "data-cancel-note"
+    OUTCOME = "data-outcome"
+    TX_CARD = "data-tx-card"
+    TX_ITEM = "data-tx-item"
+    TX_DATE = "data-tx-date"
+    TX_QUANTITY = "data-tx-quantity"
+    TX_PRICE = "data-tx-price"
+    TX_SCOPE = "data-tx-scope"
+    TX_PROBLEMS = "data-tx-problems"
+    TX_SAVE = "data-tx-save"
+    TX_NOTE = "data-tx-note"

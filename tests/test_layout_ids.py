@@ -1,8 +1,9 @@
 """Every page's layout, walked: each id a callback names exists, and each label points at an element.
 
 The callbacks come from the real app's ``/_dash-dependencies``; the components from every page's
-layout (``/``, ``/explorer``, ``/jobs``, ``/decisions``), the shell around them, the sign-in page and
-the pieces callbacks draw into a page (filter chips, the jobs and runs tables), since a Rerun or a
+layout (``/``, ``/explorer``, ``/jobs``, ``/decisions``, ``/data``), the shell around them, the
+sign-in page and the pieces callbacks draw into a page (filter chips, the jobs and runs tables, the
+Data page's role dropdowns), since a Rerun or a
 Make current button exists only once there is a job or a run to show. A callback wired to an id no
 page has never fires; a label whose ``html_for`` points at nothing tells a screen reader nothing.
 """
@@ -20,12 +21,15 @@ from typing import Any
 import pytest
 from dash.development.base_component import Component
 
+import layouts.data
+import layouts.data_upload
 import layouts.decisions
 import layouts.explorer
 import layouts.jobs
 import layouts.overview
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.datasets.profile import profile_table
 from dashboard.ids import Explorer
 from dashboard.jobs import JobBook
 from dashboard.jobs.records import DONE
@@ -87,15 +91,17 @@ def walked(
             "/explorer": list(components(layouts.explorer.layout(services))),
             "/jobs": list(components(layouts.jobs.layout(services))),
             "/decisions": list(components(layouts.decisions.layout(services))),
+            "/data": list(components(layouts.data.layout(services))),
         }
         drawn = list(components(_drawn_job_pieces(services)))
+        drawn += list(components(_drawn_mapping(services)))
     ids = {
         name: [c.id for c in tree if getattr(c, "id", None) is not None]
         for name, tree in pages.items()
     }
-    ids["drawn: jobs and runs tables"] = [c.id for c in drawn if getattr(c, "id", None)]
+    ids["drawn: jobs and runs tables, roles"] = [c.id for c in drawn if getattr(c, "id", None)]
     ids["drawn: filter chips"] = _chip_ids(client, dependencies, services.runs.current_id())
-    assert ids["drawn: filter chips"] and ids["drawn: jobs and runs tables"]
+    assert ids["drawn: filter chips"] and ids["drawn: jobs and runs tables, roles"]
     return ids, dependencies, pages
 
 
@@ -106,6 +112,14 @@ def _drawn_job_pieces(services: Services) -> list[Component]:
     runs = services.runs.list_runs()
     assert runs, "the demo has a run"
     return [layouts.jobs.jobs_table([queued, finished]), layouts.jobs.runs_table(runs, None)]
+
+
+def _drawn_mapping(services: Services) -> Component:
+    """The Data page's role dropdowns, drawn once an upload is read."""
+    table = services.runs.load_current()
+    assert table is not None
+    profiles = profile_table(table.items.head(50))
+    return layouts.data_upload.role_rows(profiles, [p.role for p in profiles])
 
 
 def _chip_ids(client: Any, dependencies: list[dict[str, Any]], run_id: str | None) -> list[Any]:
