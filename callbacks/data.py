@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 import callbacks.data_scoring
@@ -226,8 +225,7 @@ def _register_mapping(app: Dash, services: Services) -> None:
             chosen = roles_of(upload.columns, roles)
         except InputError as error:
             return problems_view([str(error)]), True
-        table = pd.read_parquet(upload_area(services.settings).table_path(upload))
-        problems = draft_problems(table, chosen)
+        problems = draft_problems(upload_area(services.settings).table_path(upload), chosen)
         if target.mode == "new":
             problems = _name_problems(services, name) + problems
         return problems_view(problems), bool(problems)

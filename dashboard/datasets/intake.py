@@ -11,9 +11,9 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from dashboard.config import Settings
 from dashboard.datasets.checks import mapping_problems
@@ -31,9 +31,6 @@ from dashboard.datasets.uploads import Upload, UploadArea
 from dashboard.errors import InputError
 
 logger = logging.getLogger(__name__)
-
-#: Rows profiled to suggest roles: enough to see a column's kind, few enough to answer at once.
-PROFILE_SAMPLE_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -57,23 +54,9 @@ class Target:
         return {"mode": self.mode, "dataset": self.dataset}
 
 
-def sample(table_path: object, rows: int = PROFILE_SAMPLE_ROWS) -> pd.DataFrame:
-    """The first ``rows`` rows of a Parquet table, read without loading the rest."""
-    parquet = pq.ParquetFile(str(table_path))
-    if parquet.metadata.num_rows <= rows:
-        return parquet.read().to_pandas()
-    batches = []
-    taken = 0
-    for batch in parquet.iter_batches(batch_size=min(rows, 65_536)):
-        batches.append(batch.to_pandas())
-        taken += batch.num_rows
-        if taken >= rows:
-            break
-    return pd.concat(batches, ignore_index=True).head(rows)
-
-
 def profiles_of(area: UploadArea, upload: Upload) -> list[ColumnProfile]:
-    return profile_table(sample(area.table_path(upload)))
+    # The first rows describe a large table well enough, and each reason says it is a sample.
+    return profile_table(area.sample(upload), total_rows=upload.rows)
 
 
 def roles_of(columns: Sequence[str], chosen: object) -> dict[str, str]:
@@ -101,8 +84,11 @@ def prefilled_roles(profiles: Sequence[ColumnProfile], previous: ColumnMapping |
     return [previous.role_of(p.name) for p in profiles]
 
 
-def draft_problems(table: pd.DataFrame, roles: dict[str, str]) -> list[str]:
-    """Every problem with scoring ``table`` under ``roles``, one sentence each; none if it can."""
+def draft_problems(table: pd.DataFrame | Path, roles: dict[str, str]) -> list[str]:
+    """Every problem with scoring ``table`` under ``roles``, one sentence each; none if it can.
+
+    ``table`` is best given as the upload's Parquet file: then only the mapped columns are read.
+    """
     try:
         mapping = ColumnMapping.from_roles(roles)
     except InputError as refusal:
@@ -126,7 +112,7 @@ def publish_upload(
     upload = area.get(upload_id, owner)
     path = area.table_path(upload)
     chosen = roles_of(upload.columns, roles)
-    problems = draft_problems(pd.read_parquet(path), chosen)
+    problems = draft_problems(path, chosen)
     if problems:
         raise InputError(" ".join(problems))
     store = DatasetStore(settings.datasets_dir)
