@@ -9,6 +9,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, RoleRefusedError, require_role
 from dashboard.datasets.intake import Target, publish_upload
 from dashboard.datasets.store import check_slug
@@ -175,6 +176,8 @@ def _register_outcome(app: Dash, services: Services) -> None:
         record = page_job(JobBook(services.settings.jobs_dir), request)
         caller = writer(services)
         may_write = not isinstance(caller, str)
+        if record is not None and record.run_id is not None:
+            announce_current_run(services.runs.current_id())
         return scoring_outcome(record, refused), datasets_view(services, may_write)
 
 

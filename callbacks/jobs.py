@@ -14,6 +14,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.development.base_component import Component
 
+from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, RoleRefusedError, require_role
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
@@ -225,6 +226,8 @@ def _register_refresh(app: Dash, services: Services) -> None:
         runs_view: Component | Any = no_update
         if now_signature != signature:
             runs_view = runs_table(runs, current, dataset_names(services))
+            if isinstance(signature, list) and signature and signature[0] != current:
+                announce_current_run(current)  # a job published, or another user switched
         return outcome_alert(mine), jobs_table(records), runs_view, now_signature
 
 
@@ -249,4 +252,5 @@ def _register_make_current(app: Dash, services: Services) -> None:
             return no_update, str(error)
         runs = services.runs.list_runs()
         shown = runs_table(runs, run_id, dataset_names(services))
+        announce_current_run(run_id)
         return shown, f"Run {run_id} is the current run now."

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import dash
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, no_update, set_props
 from dash.development.base_component import Component
 
 from dashboard.auth import RoleRefusedError, require_role
@@ -40,8 +40,9 @@ def register(app: Dash, services: Services) -> None:
         Output(Shell.RUN_BADGE, "children"),
         Input(PAGES_LOCATION, "pathname"),
         Input(PAGES_LOCATION, "search"),
+        Input(Shell.RUN_CHANGED, "data"),
     )
-    def refresh_run_badge(pathname: object, search: object) -> Component | Any:
+    def refresh_run_badge(pathname: object, search: object, changed: object) -> Component | Any:
         requested = requested_run(app, services, pathname, search)
         if ctx.triggered_id is None and requested is None:
             # The page has just loaded and the layout already names the current run: drawing the
@@ -73,6 +74,11 @@ def register(app: Dash, services: Services) -> None:
             return no_update, str(error)
         logger.info("%s made run %s current", identity.name, run_id)
         return page_address(app, pathname), ""
+
+
+def announce_current_run(run_id: str | None) -> None:
+    """Tell the navbar, from a page's callback, that the current run is now ``run_id``."""
+    set_props(Shell.RUN_CHANGED, {"data": run_id})
 
 
 def _page_of(app: Dash, pathname: object) -> dict[str, Any] | None:

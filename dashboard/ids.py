@@ -13,6 +13,8 @@ class Shell(StrEnum):
     SWITCH_RUN = "shell-switch-run"
     SWITCH_NOTE = "shell-switch-note"
     RELOAD = "shell-reload"
+    # Set by a page that changed the current run (a finished job, "Make current"): the badge follows.
+    RUN_CHANGED = "shell-run-changed"
     USER_MENU = "shell-user-menu"
 
 

@@ -143,6 +143,7 @@ def shell(services: Services) -> Component:
         [
             # Set once a run is switched: the page loads again, showing the new current run.
             dcc.Location(id=Shell.RELOAD, refresh=True),
+            dcc.Store(id=Shell.RUN_CHANGED),
             navbar(services),
             dbc.Container(dash.page_container, fluid=True),
         ]

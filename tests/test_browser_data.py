@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
 from dashboard.datasets import DatasetStore
-from dashboard.ids import Data, Explorer
+from dashboard.ids import Data, Explorer, Shell
 from dashboard.runs import RunStore
 from layouts.widgets import dom_id
 
@@ -99,6 +99,8 @@ def test_upload_map_fix_score_and_explore_a_european_csv(
     assert current is not None and current.run_id != before
     assert current.label == "US cars · v1" and current.dataset == info.slug
     dash_duo.wait_for_contains_text(f"#{Data.DATASETS}", "US cars · v1", timeout=10)
+    # The navbar names the new current run without a page change.
+    dash_duo.wait_for_contains_text(f"#{Shell.RUN_BADGE}", "US cars · v1", timeout=10)
 
     # Open in Explorer: the new run, filtered by its own segment columns.
     dash_duo.find_element(f"#{Data.OUTCOME} a").click()
