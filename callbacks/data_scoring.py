@@ -9,6 +9,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+from callbacks.job_runner import register_job_runner
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, RoleRefusedError, require_role
 from dashboard.datasets.intake import Target, publish_upload
@@ -19,15 +20,12 @@ from dashboard.ids import Data
 from dashboard.jobs import JobBook
 from dashboard.jobs.dataset_jobs import queue_score_job
 from dashboard.jobs.lookup import page_job, page_job_active
-from dashboard.jobs.managers import CALLER_DATA
-from dashboard.jobs.queue import REFUSED, caller_from_forwarded, start_page_job
+from dashboard.jobs.queue import REFUSED
 from dashboard.jobs.records import check_job_id
 from dashboard.services import Services
 from layouts.data import datasets_view
 from layouts.data_upload import refusal, scoring_outcome, success_note
-from layouts.jobs import progress_parts
 
-PROGRESS_INTERVAL_MS = 500
 EXPLORER_PATH = "/explorer"
 
 
@@ -114,30 +112,15 @@ def _register_queue(app: Dash, services: Services) -> None:
 
 
 def _register_job(app: Dash, services: Services) -> None:
-    @app.callback(
-        Output(Data.RESULT, "data"),
-        Input(Data.REQUEST, "data"),
-        background=True,
+    register_job_runner(
+        app,
+        services,
+        request=Data.REQUEST,
+        result=Data.RESULT,
+        progress=(Data.PROGRESS, Data.STAGE, Data.TIMING),
+        cancel=Data.CANCEL,
         running=[(Output(Data.CANCEL, "disabled"), False, True)],
-        progress=[
-            Output(Data.PROGRESS, "value"),
-            Output(Data.PROGRESS, "label"),
-            Output(Data.STAGE, "children"),
-            Output(Data.TIMING, "children"),
-        ],
-        cancel=[Input(Data.CANCEL, "n_clicks")],
-        interval=PROGRESS_INTERVAL_MS,
-        prevent_initial_call=True,
     )
-    def run_scoring(set_progress: Any, request: object) -> dict[str, Any]:
-        # Any client can POST here with a job id: the job checks the caller forwarded by Dash
-        # with the context, and the ticket only the queueing page was given, where it runs.
-        caller = caller_from_forwarded(ctx.custom_data.get(CALLER_DATA))
-
-        def report(snapshot: dict[str, Any]) -> None:
-            set_progress(progress_parts(snapshot))
-
-        return start_page_job(services.settings, request, caller, report=report)
 
 
 def _register_cancel(app: Dash, services: Services) -> None:

@@ -14,19 +14,17 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.development.base_component import Component
 
+from callbacks.job_runner import register_job_runner
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, RoleRefusedError, require_role
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
 from dashboard.jobs.lookup import page_job, page_job_active
-from dashboard.jobs.managers import CALLER_DATA
 from dashboard.jobs.queue import (
     JOB_ROLE,
-    caller_from_forwarded,
     queue_job,
     scope_to_queue,
-    start_page_job,
 )
 from dashboard.jobs.records import check_job_id
 from dashboard.runs import check_run_id
@@ -35,12 +33,9 @@ from layouts.jobs import (
     dataset_names,
     jobs_table,
     outcome_alert,
-    progress_parts,
     runs_table,
     scope_filters,
 )
-
-PROGRESS_INTERVAL_MS = 500
 
 
 def register(app: Dash, services: Services) -> None:
@@ -149,33 +144,18 @@ def _analyst(services: Services) -> Identity | str:
 
 
 def _register_job(app: Dash, services: Services) -> None:
-    @app.callback(
-        Output(Jobs.RESULT, "data"),
-        Input(Jobs.REQUEST, "data"),
-        background=True,
+    register_job_runner(
+        app,
+        services,
+        request=Jobs.REQUEST,
+        result=Jobs.RESULT,
+        progress=(Jobs.PROGRESS, Jobs.STAGE, Jobs.TIMING),
+        cancel=Jobs.CANCEL,
         running=[
             (Output(Jobs.RECOMPUTE, "disabled"), True, False),
             (Output(Jobs.CANCEL, "disabled"), False, True),
         ],
-        progress=[
-            Output(Jobs.PROGRESS, "value"),
-            Output(Jobs.PROGRESS, "label"),
-            Output(Jobs.STAGE, "children"),
-            Output(Jobs.TIMING, "children"),
-        ],
-        cancel=[Input(Jobs.CANCEL, "n_clicks")],
-        interval=PROGRESS_INTERVAL_MS,
-        prevent_initial_call=True,
     )
-    def run_recompute(set_progress: Any, request: object) -> dict[str, Any]:
-        # Any client can POST here with a job id from the jobs table: the job checks its caller
-        # (forwarded by Dash with the context) itself, in the process where it runs.
-        caller = caller_from_forwarded(ctx.custom_data.get(CALLER_DATA))
-
-        def report(snapshot: dict[str, Any]) -> None:
-            set_progress(progress_parts(snapshot))
-
-        return start_page_job(services.settings, request, caller, report=report)
 
 
 def _register_cancel(app: Dash, services: Services) -> None:

@@ -20,7 +20,7 @@ from dashboard.formatting import count
 from dashboard.ids import Data
 from dashboard.jobs import JobRecord
 from dashboard.jobs.records import CACHED, CANCELLED, DONE
-from layouts.widgets import dom_id
+from layouts.widgets import dom_id, job_progress
 
 HIDDEN = {"display": "none"}
 SHOWN: dict[str, str] = {}
@@ -144,19 +144,12 @@ def scoring_card() -> Component:
             dbc.CardHeader("Scoring"),
             dbc.CardBody(
                 [
-                    dbc.Progress(
-                        id=Data.PROGRESS,
-                        value=0,
-                        label="",
-                        striped=True,
-                        style={"height": "1.5rem"},
-                    ),
-                    html.Div(
+                    *job_progress(
+                        Data.PROGRESS,
+                        Data.STAGE,
+                        Data.TIMING,
                         "Nothing is being scored from this page.",
-                        id=Data.STAGE,
-                        className="mt-2 fw-semibold",
                     ),
-                    html.Div(id=Data.TIMING, className="text-muted small"),
                     dbc.Button(
                         "Cancel",
                         id=Data.CANCEL,

@@ -24,6 +24,7 @@ from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED
 from dashboard.jobs.scopes import PERIOD_LABELS
 from dashboard.runs import DEMO_DATASET, RunInfo
 from dashboard.services import Services
+from layouts.widgets import job_progress
 
 TICK_MS = 1_000
 STATUS_COLOURS = {
@@ -212,19 +213,9 @@ def _progress_card() -> Component:
             dbc.CardHeader("Progress"),
             dbc.CardBody(
                 [
-                    dbc.Progress(
-                        id=Jobs.PROGRESS,
-                        value=0,
-                        label="",
-                        striped=True,
-                        style={"height": "1.5rem"},
+                    *job_progress(
+                        Jobs.PROGRESS, Jobs.STAGE, Jobs.TIMING, "No job started from this page yet."
                     ),
-                    html.Div(
-                        "No job started from this page yet.",
-                        id=Jobs.STAGE,
-                        className="mt-2 fw-semibold",
-                    ),
-                    html.Div(id=Jobs.TIMING, className="text-muted small"),
                     html.Div(id=Jobs.OUTCOME, className="mt-3"),
                     html.Div(id=Jobs.NOTE, className="mt-2 small text-muted"),
                 ]

@@ -74,3 +74,12 @@ def dom_id(component_id: str | Mapping[str, Any]) -> str:
         for key in sorted(component_id)
     )
     return "{" + ",".join(parts) + "}"
+
+
+def job_progress(bar: str, stage: str, timing: str, idle: str) -> list[Component]:
+    """A job's progress bar, its stage line (``idle`` until a job starts) and its timing line."""
+    return [
+        dbc.Progress(id=bar, value=0, label="", striped=True, style={"height": "1.5rem"}),
+        html.Div(idle, id=stage, className="mt-2 fw-semibold"),
+        html.Div(id=timing, className="text-muted small"),
+    ]
