@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.cli_summary import aligned_table
+from dashboard.cli_summary import datasets_table
 from dashboard.config import Settings
 from dashboard.datasets.checks import mapping_problems
 from dashboard.datasets.mapping import ColumnMapping, TransactionMapping
@@ -219,23 +219,7 @@ def run_list(args: argparse.Namespace) -> int:
     newest: dict[str, RunInfo] = {}
     for run in runs.list_runs():  # newest first
         newest.setdefault(run.dataset, run)
-    headers = ["name", "key", "versions", "rows", "updated", "transactions", "latest run"]
-    rows = []
-    for info in datasets:
-        latest = info.latest
-        scored = newest.get(info.slug)
-        rows.append(
-            [
-                info.name,
-                info.slug,
-                str(len(info.versions)),
-                f"{latest.rows:,}" if latest else "–",
-                latest.created_at[:10] if latest else "–",
-                _transactions_cell(latest),
-                _run_cell(info, scored, current) if scored else "not scored",
-            ]
-        )
-    print("\n".join(aligned_table(headers, rows, text_columns={0, 1, 4, 5, 6})))
+    print("\n".join(datasets_table(datasets, newest, current)))
     return 0
 
 
@@ -388,15 +372,3 @@ def _described(version: DatasetVersion) -> str:
     if version.transactions is not None:
         text += f", and {version.transaction_rows:,} transaction lines"
     return text
-
-
-def _transactions_cell(version: DatasetVersion | None) -> str:
-    if version is None or version.transactions is None:
-        return "no"
-    return f"{version.transaction_rows:,} lines"
-
-
-def _run_cell(info: DatasetInfo, run: RunInfo, current: str | None) -> str:
-    scored = run.dataset_version
-    label = next((v.label for v in info.versions if v.version_id == scored), run.label)
-    return f"{run.run_id} ({label}){' current' if run.run_id == current else ''}"

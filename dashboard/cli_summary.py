@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dashboard.datasets.store import DatasetInfo, DatasetVersion
 from dashboard.formatting import count, money, percent
+from dashboard.runs import RunInfo
 from dashboard.scoring import ScoringResult
 from dashboard.scoring.given import PredictionColumns
 
@@ -121,3 +124,38 @@ def aligned_table(
         return "  " + "  ".join(padded).rstrip()
 
     return [line(headers), *(line(row) for row in rows)]
+
+
+def datasets_table(
+    datasets: Sequence[DatasetInfo], newest: Mapping[str, RunInfo], current: str | None
+) -> list[str]:
+    """``datasets list``: one line per dataset with its latest version and its newest run."""
+    headers = ["name", "key", "versions", "rows", "updated", "transactions", "latest run"]
+    rows = []
+    for info in datasets:
+        latest = info.latest
+        scored = newest.get(info.slug)
+        rows.append(
+            [
+                info.name,
+                info.slug,
+                str(len(info.versions)),
+                f"{latest.rows:,}" if latest else "–",
+                latest.created_at[:10] if latest else "–",
+                _transactions_cell(latest),
+                _run_cell(info, scored, current) if scored else "not scored",
+            ]
+        )
+    return aligned_table(headers, rows, text_columns={0, 1, 4, 5, 6})
+
+
+def _transactions_cell(version: DatasetVersion | None) -> str:
+    if version is None or version.transactions is None:
+        return "no"
+    return f"{version.transaction_rows:,} lines"
+
+
+def _run_cell(info: DatasetInfo, run: RunInfo, current: str | None) -> str:
+    scored = run.dataset_version
+    label = next((v.label for v in info.versions if v.version_id == scored), run.label)
+    return f"{run.run_id} ({label}){' current' if run.run_id == current else ''}"
