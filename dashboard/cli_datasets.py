@@ -154,7 +154,7 @@ def run_add(args: argparse.Namespace) -> int:
                 transaction_mapping=tx_mapping,
             )
         except BaseException:
-            discard_if_empty(store, info.slug)
+            store.discard_if_empty(info.slug)
             raise
     print(f"Added the dataset '{info.name}' (key {info.slug}): {_described(version)}.")
     if args.score:
@@ -336,14 +336,6 @@ def _refuse_problems(
             f"{what} cannot be used as it is ({len(problems)} problems); nothing was written:\n"
             f"{listed}"
         )
-
-
-def discard_if_empty(store: DatasetStore, slug: str) -> None:
-    """Remove a dataset created a moment ago whose first version could not be written."""
-    import shutil
-
-    if not store.get(slug).versions:
-        shutil.rmtree(store.root / slug, ignore_errors=True)
 
 
 def _score(settings: Settings, slug: str, version: DatasetVersion) -> RunInfo:

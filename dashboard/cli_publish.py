@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from dashboard.cli_datasets import dataset_settings, discard_if_empty, operator_name
+from dashboard.cli_datasets import dataset_settings, operator_name
 from dashboard.config import Settings
 from dashboard.datasets.mapping import ColumnMapping
 from dashboard.datasets.sources import check_limits
@@ -81,7 +81,7 @@ def publish_scored_file(
         )
     except BaseException:
         if plan.existing is None:
-            discard_if_empty(store, info.slug)
+            store.discard_if_empty(info.slug)
         raise
     run = publish_version_run(plan.settings, info, version, shown, result, config)
     return (

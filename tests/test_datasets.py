@@ -188,3 +188,29 @@ def test_a_scoring_job_publishes_the_dataset_run(demo_settings: Settings) -> Non
     assert final["status"] == "done", final
     run = RunStore(demo_settings.runs_dir).info(final["run_id"])
     assert run.label == "Housing · v1" and run.dataset == slug
+
+
+def test_a_new_dataset_whose_first_version_fails_to_write_is_not_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import BytesIO
+
+    from dashboard.datasets.intake import Target, publish_upload
+    from dashboard.datasets.profile import profile_table, suggested_roles
+    from dashboard.datasets.uploads import UploadArea
+
+    settings = Settings(data_dir=tmp_path / "data")
+    area = UploadArea(settings.uploads_dir, max_bytes=10_000_000)
+    cars = data("Cars93").reset_index(drop=True)
+    upload = area.receive(BytesIO(cars.to_csv(index=False).encode()), "cars.csv", owner="ana")
+    area.prepare(upload.upload_id, "ana")
+    roles = list(suggested_roles(profile_table(cars)).values())
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(DatasetStore, "add_version", disk_full)
+    with pytest.raises(OSError):
+        publish_upload(settings, area, upload.upload_id, "ana", roles, Target("new"), "Cars")
+    assert DatasetStore(settings.datasets_dir).list() == []
+    assert area.get(upload.upload_id, "ana").ready  # the upload stays, to try again

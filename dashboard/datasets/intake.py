@@ -120,13 +120,18 @@ def publish_upload(
         info = store.get(str(target.dataset))
     else:
         info = store.create(str(name) if isinstance(name, str) else "", created_by=owner)
-    version = store.add_version(
-        info.slug,
-        path,
-        ColumnMapping.from_roles(chosen),
-        created_by=owner,
-        source=upload.file_name,
-    )
+    try:
+        version = store.add_version(
+            info.slug,
+            path,
+            ColumnMapping.from_roles(chosen),
+            created_by=owner,
+            source=upload.file_name,
+        )
+    except BaseException:
+        if target.mode != "refresh":
+            store.discard_if_empty(info.slug)  # no dataset without a version is left listed
+        raise
     area.discard(upload.upload_id, owner)
     return store.get(info.slug), version
 

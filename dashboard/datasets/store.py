@@ -290,6 +290,12 @@ class DatasetStore:
         # The number as listed: another version written at the same moment may sort before it.
         return replace(version, number=self.get(slug).version(version_id).number)
 
+    def discard_if_empty(self, slug: str) -> None:
+        """Remove a dataset created a moment ago whose first version could not be written."""
+        with self._locked():
+            if self.exists(slug) and not self.get(slug).versions:
+                shutil.rmtree(self.root / check_slug(slug), ignore_errors=True)
+
     def _free_slug(self, wanted: str) -> str:
         slug, n = wanted, 2
         while (self.root / slug).exists():
