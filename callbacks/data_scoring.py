@@ -11,7 +11,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.job_runner import register_job_runner
 from callbacks.shell import announce_current_run
-from dashboard.auth import Identity, RoleRefusedError, require_role
+from dashboard.auth import Identity, caller_or_refusal
 from dashboard.datasets.intake import Target, publish_upload
 from dashboard.datasets.store import check_slug
 from dashboard.datasets.web import DATASET_ROLE, upload_area
@@ -39,10 +39,7 @@ def register(app: Dash, services: Services) -> None:
 
 def writer(services: Services) -> Identity | str:
     """The caller if they may upload, map and score (analysts and admins), else the refusal."""
-    try:
-        return require_role(services.settings.sign_in_required, DATASET_ROLE)
-    except RoleRefusedError as refused:
-        return str(refused)
+    return caller_or_refusal(services.settings.sign_in_required, DATASET_ROLE)
 
 
 def _register_queue(app: Dash, services: Services) -> None:

@@ -16,7 +16,7 @@ from dash.development.base_component import Component
 
 from callbacks.job_runner import register_job_runner
 from callbacks.shell import announce_current_run
-from dashboard.auth import Identity, RoleRefusedError, require_role
+from dashboard.auth import Identity, caller_or_refusal
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
@@ -137,10 +137,7 @@ def _register_queue(app: Dash, services: Services) -> None:
 
 def _analyst(services: Services) -> Identity | str:
     """The caller if they may run jobs (analysts and admins), else the sentence that refuses them."""
-    try:
-        return require_role(services.settings.sign_in_required, JOB_ROLE)
-    except RoleRefusedError as refusal:
-        return str(refusal)
+    return caller_or_refusal(services.settings.sign_in_required, JOB_ROLE)
 
 
 def _register_job(app: Dash, services: Services) -> None:

@@ -35,7 +35,6 @@ from dashboard.tables import (
     check_output_path,
     read_table,
     require_column,
-    validate_price_table,
     write_table,
 )
 
@@ -260,13 +259,7 @@ def run_score(args: argparse.Namespace) -> int:
     if plan is not None:
         plan.check_table(raw, args.input.name)
     table = _without_excluded(raw, args.exclude, config, given)
-    validate_price_table(
-        table,
-        target=config.target,
-        id_col=config.id_col,
-        volume_col=config.volume_col,
-        group_col=config.group_col,
-    )
+    config.check_table(table)
     show_progress = not args.quiet and sys.stderr.isatty()
     with _thread_limit(args.threads), _progress(show=show_progress) as progress:
         if given is None:

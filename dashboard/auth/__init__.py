@@ -4,6 +4,7 @@ from dashboard.auth.identity import (
     LOCAL_ADMIN,
     Identity,
     RoleRefusedError,
+    caller_or_refusal,
     current_identity,
     require_role,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "User",
     "UserStore",
     "allows",
+    "caller_or_refusal",
     "content_security_policy",
     "csrf_token",
     "current_identity",

@@ -55,3 +55,12 @@ def require_role(sign_in_required: bool, needed: Role) -> Identity:
     if refusal is not None:
         raise RoleRefusedError(refusal)
     return identity
+
+
+def caller_or_refusal(sign_in_required: bool, needed: Role) -> Identity | str:
+    """The caller if their role allows ``needed``, else the sentence that refuses them: what a
+    writing callback shows in place of doing the work."""
+    try:
+        return require_role(sign_in_required, needed)
+    except RoleRefusedError as refusal:
+        return str(refusal)

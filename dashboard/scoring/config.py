@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+
 from dashboard.errors import InputError
 from dashboard.scoring.intervals import DEFAULT_INTERVAL_METHOD, INTERVAL_METHODS
 from dashboard.scoring.model import DEFAULT_MODEL, MODEL_CANDIDATES
+from dashboard.tables import validate_price_table
 
 #: Flag an item once it lies this far outside its interval, in interval widths (log scale): half a
 #: width beyond the edge. With a 90 % interval and normal errors that is 3.3 sigma from the fair
@@ -65,3 +68,13 @@ class ScoringConfig:
                 f"Unknown interval method {self.interval_method!r}; "
                 f"choose one of {', '.join(INTERVAL_METHODS)}."
             )
+
+    def check_table(self, table: pd.DataFrame) -> None:
+        """InputError (one sentence) if ``table`` cannot be scored with these column roles."""
+        validate_price_table(
+            table,
+            target=self.target,
+            id_col=self.id_col,
+            volume_col=self.volume_col,
+            group_col=self.group_col,
+        )

@@ -38,7 +38,6 @@ from dashboard.tables.validation import (
     clean_prices,
     clean_target,
     clean_volume,
-    validate_price_table,
 )
 
 logger = logging.getLogger(__name__)
@@ -185,13 +184,7 @@ def _score(
     started = time.perf_counter()
     progress("checking the predictions", 0.0)
     _check_roles(config, columns)
-    validate_price_table(
-        table,
-        target=config.target,
-        id_col=config.id_col,
-        volume_col=config.volume_col,
-        group_col=config.group_col,
-    )
+    config.check_table(table)
     table = table.reset_index(drop=True)
     predicted, problems = _read_predictions(table, columns)
     if problems:

@@ -24,7 +24,7 @@ from dashboard.scoring.intervals import (
 )
 from dashboard.scoring.items import item_frame
 from dashboard.scoring.model import MODEL_CANDIDATES, fit_fair_model
-from dashboard.tables import clean_target, clean_volume, target_proxies, validate_price_table
+from dashboard.tables import clean_target, clean_volume, target_proxies
 
 logger = logging.getLogger(__name__)
 
@@ -84,13 +84,7 @@ def score_table(
 def _score(table: pd.DataFrame, config: ScoringConfig, progress: ProgressHook) -> ScoringResult:
     started = time.perf_counter()
     progress("preparing features", 0.0)
-    validate_price_table(
-        table,
-        target=config.target,
-        id_col=config.id_col,
-        volume_col=config.volume_col,
-        group_col=config.group_col,
-    )
+    config.check_table(table)
     table = table.reset_index(drop=True)
     prices = clean_target(table, config.target).to_numpy(dtype="float64")
     volume = clean_volume(table, config.volume_col).to_numpy() if config.volume_col else None
