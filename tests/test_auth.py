@@ -24,6 +24,7 @@ from dashboard.ids import Explorer, Reviews
 from dashboard.runs import RunStore
 from testkit.callback_requests import callback_payload, find_callback, id_key
 from testkit.services import in_memory_services
+from testkit.signin import sign_in as login
 
 SECRET = "s" * 48
 PASSWORDS = {"vera": "viewer-password-1", "ann": "analyst-password-1", "ada": "admin-password-1"}
@@ -62,11 +63,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory, demo_root: Path) -> Iterat
 
 
 def sign_in(client: FlaskClient, name: str, password: str | None = None) -> Any:
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token is not None
-    form = {"csrf_token": token.group(1), "username": name, "password": password or PASSWORDS[name]}
-    return client.post("/login", data=form)
+    return login(client, name, password or PASSWORDS[name])
 
 
 def test_without_a_session_every_dash_endpoint_and_page_is_closed(secured: Any) -> None:

@@ -5,7 +5,6 @@ becomes a dataset version whose scoring job publishes a run; transactions add a 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from dashboard.jobs.runner import run_job
 from dashboard.runs import RunStore
 from testkit.callback_requests import callback_payload, find_callback, id_key
 from testkit.services import in_memory_services
+from testkit.signin import signed_in_token
 from tests.callback_fuzz import baseline
 
 SECRET = "d" * 48
@@ -49,13 +49,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory, demo_root: Path) -> Iterat
 def signed_in(app: Any, name: str) -> tuple[FlaskClient, str]:
     """A client signed in as ``name``, and the session's CSRF token."""
     client = app.server.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token is not None
-    form = {"csrf_token": token.group(1), "username": name, "password": PASSWORDS[name]}
-    assert client.post("/login", data=form).status_code == 302
-    with client.session_transaction() as session:
-        return client, str(session["csrf_token"])
+    return client, signed_in_token(client, name, PASSWORDS[name])
 
 
 def upload(client: FlaskClient, token: str, body: bytes, name: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ and answered with its shape, and a refused upload leaves nothing behind."""
 from __future__ import annotations
 
 import io
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from dashboard.app_factory import create_app
 from dashboard.config import Settings
 from dashboard.datasets.web import UPLOAD_PATH
 from testkit.services import in_memory_services
+from testkit.signin import signed_in_token
 
 SECRET = "u" * 48
 PASSWORDS = {"vera": "viewer-password-1", "ann": "analyst-password-1"}
@@ -37,13 +37,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory, demo_root: Path) -> Iterat
 
 def signed_in(client: FlaskClient, name: str) -> str:
     """Signs ``name`` in and returns the session's CSRF token."""
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token is not None
-    form = {"csrf_token": token.group(1), "username": name, "password": PASSWORDS[name]}
-    assert client.post("/login", data=form).status_code == 302
-    with client.session_transaction() as session:
-        return str(session["csrf_token"])
+    return signed_in_token(client, name, PASSWORDS[name])
 
 
 def post_file(
