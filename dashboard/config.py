@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from dashboard.display import check_currency
 from dashboard.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,8 @@ class Settings:
     max_upload_mb: int = 200
     max_upload_rows: int = 2_000_000
     max_upload_columns: int = 300
+    # The currency of money figures for runs whose dataset names none (a dataset's mapping may).
+    currency: str = "EUR"
 
     @property
     def production(self) -> bool:
@@ -141,7 +144,18 @@ class Settings:
             job_time_limit=_int_var(
                 env, "PRICESCOPE_JOB_TIME_LIMIT", cls.job_time_limit, low=10, high=86_400
             ),
+            currency=_currency_var(env),
         )
+
+
+def _currency_var(env: Mapping[str, str]) -> str:
+    from_env = env.get("PRICESCOPE_CURRENCY", "").strip()
+    if not from_env:
+        return Settings.currency
+    try:
+        return check_currency(from_env)
+    except InputError as error:
+        raise InputError(f"PRICESCOPE_CURRENCY: {error}") from None
 
 
 def _int_var(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from dashboard.display import check_currency
 from dashboard.errors import InputError
 
 #: The roles a column of an item table can be given, in the order the Data page offers them.
@@ -58,6 +59,10 @@ class ColumnMapping:
     prediction: str | None = None
     lower: str | None = None
     upper: str | None = None
+    # How the dataset reads on screen: its prices' currency (None: the PRICESCOPE_CURRENCY
+    # setting) and its own words for columns, as ``(column, label)`` pairs.
+    currency: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def uses_given_predictions(self) -> bool:
@@ -103,6 +108,14 @@ class ColumnMapping:
             found.append("Give both the lower and the upper bound of the predictions, or neither.")
         if self.lower is not None and self.prediction is None:
             found.append("Prediction bounds need the predicted fair price column too.")
+        if self.currency is not None:
+            try:
+                check_currency(self.currency)
+            except InputError as error:
+                found.append(str(error))
+        for column, label in self.labels:
+            if column not in known:
+                found.append(f"There is no column '{column}' to name '{label}'.")
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -156,6 +169,8 @@ class ColumnMapping:
             prediction=raw.get("prediction"),
             lower=raw.get("lower"),
             upper=raw.get("upper"),
+            currency=raw.get("currency") or None,
+            labels=tuple((str(c), str(label)) for c, label in raw.get("labels", ()) or ()),
         )
 
 
