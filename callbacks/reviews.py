@@ -17,11 +17,20 @@ from dashboard.auth import Role, RoleRefusedError, require_role
 from dashboard.errors import InputError
 from dashboard.ids import Explorer, Reviews
 from dashboard.reviews.annotate import VERSION_FIELD
+from dashboard.reviews.guardrails import ExtremePriceError, RepriceLimits
 from dashboard.reviews.model import parse_decision, parse_targets
 from dashboard.reviews.service import save_review
+from dashboard.run_display import display_for
 from dashboard.runs import Run
 from dashboard.services import Services
-from layouts.explorer_review import ITEM, TABLE, feedback, field_id, item_review_summary
+from layouts.explorer_review import (
+    HIDDEN,
+    ITEM,
+    TABLE,
+    feedback,
+    field_id,
+    item_review_summary,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +48,14 @@ def _form_states(scope: str) -> list[State]:
         State(field_id(Reviews.NEW_PRICE, scope), "value"),
         State(field_id(Reviews.REASON, scope), "value"),
         State(field_id(Reviews.NOTE, scope), "value"),
+        State(field_id(Reviews.CONFIRM, scope), "value"),
+    ]
+
+
+def _confirm_outputs(scope: str) -> list[Output]:
+    return [
+        Output(field_id(Reviews.CONFIRM_BOX, scope), "style"),
+        Output(field_id(Reviews.CONFIRM, scope), "value"),
     ]
 
 
@@ -47,6 +64,7 @@ def _register_table_save(app: Dash, services: Services) -> None:
         Output(field_id(Reviews.FEEDBACK, TABLE), "children"),
         Output(Reviews.VERSION, "data", allow_duplicate=True),
         Output(Explorer.TABLE, "selectedRows"),
+        *_confirm_outputs(TABLE),
         Input(field_id(Reviews.SAVE, TABLE), "n_clicks"),
         State(Explorer.TABLE, "selectedRows"),
         State(Explorer.RUN_ID, "data"),
@@ -55,22 +73,23 @@ def _register_table_save(app: Dash, services: Services) -> None:
     )
     def save_selected(
         clicks: object, rows: object, run_id: object, *form: object
-    ) -> tuple[Any, Any, Any]:
-        message, version = save(services, run_id, _targets_of_rows(rows), *form)
-        return message, version, [] if version is not no_update else no_update
+    ) -> tuple[Any, ...]:
+        message, version, *confirm = save(services, run_id, _targets_of_rows(rows), *form)
+        return message, version, [] if version is not no_update else no_update, *confirm
 
 
 def _register_item_save(app: Dash, services: Services) -> None:
     @app.callback(
         Output(field_id(Reviews.FEEDBACK, ITEM), "children"),
         Output(Reviews.VERSION, "data", allow_duplicate=True),
+        *_confirm_outputs(ITEM),
         Input(field_id(Reviews.SAVE, ITEM), "n_clicks"),
         State(Reviews.ITEM_TARGET, "data"),
         State(Explorer.RUN_ID, "data"),
         *_form_states(ITEM),
         prevent_initial_call=True,
     )
-    def save_item(clicks: object, target: object, run_id: object, *form: object) -> tuple[Any, Any]:
+    def save_item(clicks: object, target: object, run_id: object, *form: object) -> tuple[Any, ...]:
         return save(services, run_id, target, *form)
 
 
@@ -82,28 +101,35 @@ def save(
     new_price: object,
     reason: object,
     note: object,
-) -> tuple[Component, Any]:
-    """Checks the role, validates, saves; returns the feedback and the new decisions version
-    (``no_update`` when nothing was written)."""
+    confirmed: object = False,
+) -> tuple[Component, Any, Any, Any]:
+    """Checks the role, validates, saves; returns the feedback, the new decisions version
+    (``no_update`` when nothing was written) and the confirmation box's style and value (shown
+    when the new price is extreme, cleared after a save)."""
     reviewing = services.reviewing
     try:
         identity = require_role(services.settings.sign_in_required, Role.ANALYST)
     except RoleRefusedError as refusal:
         logger.warning("review save refused: %s", refusal)
-        return feedback(0, [], str(refusal)), no_update
+        return feedback(0, [], str(refusal)), no_update, no_update, no_update
     try:
         run = _run(services, run_id)
         result = save_review(
             reviewing,
             run,
             parse_targets(targets),
-            parse_decision(action, reason, note, new_price),
+            parse_decision(action, reason, note, new_price, confirmed),
             identity.name,
+            RepriceLimits.of(services.settings),
+            display_for(services.settings, run.info).price,
         )
+    except ExtremePriceError as error:
+        return feedback(0, [], str(error), warning=True), no_update, {}, no_update
     except InputError as error:
-        return feedback(0, [], str(error)), no_update
+        return feedback(0, [], str(error)), no_update, no_update, no_update
     conflicts = [conflict.message for conflict in result.conflicts]
-    return feedback(len(result.saved), conflicts), reviewing.decisions.version(run.info.dataset)
+    version = reviewing.decisions.version(run.info.dataset)
+    return feedback(len(result.saved), conflicts), version, HIDDEN, False
 
 
 def _run(services: Services, run_id: object) -> Run:
@@ -145,7 +171,8 @@ def _register_item_panel(app: Dash, services: Services) -> None:
         history = reviewing.decisions.history(run.info.dataset, item, limit=50)
         mark = reviewing.flags.marks(run).label_of(item)
         version = decision.version if decision else 0
-        return item_review_summary(decision, history, mark), {item: version}
+        display = display_for(services.settings, run.info)
+        return item_review_summary(decision, history, mark, display), {item: version}
 
 
 def _register_clientside(app: Dash) -> None:

@@ -173,7 +173,7 @@ def _register_pages(services: Services) -> None:
             "Decisions",
             "Decisions",
             layouts.decisions.layout,
-            ("dataset",),
+            ("dataset", "run"),
         ),
         ("data", "/data", "Data", "Data", layouts.data.layout, ()),
     )

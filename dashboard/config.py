@@ -40,6 +40,10 @@ class Settings:
     max_upload_columns: int = 300
     # The currency of money figures for runs whose dataset names none (a dataset's mapping may).
     currency: str = "EUR"
+    # A new price is "extreme" (needs a confirmation and a note) when it moves more than this share
+    # of the current price AND lies outside [interval low / factor, interval high × factor].
+    reprice_max_change: float = 0.30
+    reprice_interval_factor: float = 2.0
 
     @property
     def production(self) -> bool:
@@ -145,6 +149,16 @@ class Settings:
                 env, "PRICESCOPE_JOB_TIME_LIMIT", cls.job_time_limit, low=10, high=86_400
             ),
             currency=_currency_var(env),
+            reprice_max_change=_float_var(
+                env, "PRICESCOPE_REPRICE_MAX_CHANGE", cls.reprice_max_change, low=0.01, high=10.0
+            ),
+            reprice_interval_factor=_float_var(
+                env,
+                "PRICESCOPE_REPRICE_INTERVAL_FACTOR",
+                cls.reprice_interval_factor,
+                low=1.0,
+                high=100.0,
+            ),
         )
 
 
@@ -168,6 +182,21 @@ def _int_var(env: Mapping[str, str], name: str, default: int, *, low: int, high:
         raise InputError(f"{name} must be a whole number, not {raw!r}.") from None
     if not low <= value <= high:
         raise InputError(f"{name} must be between {low:,} and {high:,}, not {value:,}.")
+    return value
+
+
+def _float_var(
+    env: Mapping[str, str], name: str, default: float, *, low: float, high: float
+) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        raise InputError(f"{name} must be a number such as {default}, not {raw!r}.") from None
+    if not low <= value <= high:  # also refuses nan
+        raise InputError(f"{name} must be between {low:g} and {high:g}, not {value:g}.")
     return value
 
 

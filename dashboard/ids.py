@@ -91,6 +91,8 @@ class Reviews(StrEnum):
     ITEM_TARGET = "review-item-target"  # {item_id: version} of the open item
     VERSION = "review-version"  # the decisions version after this page's last save
     GRID_REFRESH = "review-grid-refresh"
+    CONFIRM = "review-confirm"  # "confirm this price": shown when a new price is extreme
+    CONFIRM_BOX = "review-confirm-box"
 
 
 class Decisions(StrEnum):
@@ -106,6 +108,21 @@ class Decisions(StrEnum):
     SCOPE = "decisions-scope"
     DATASETS = "decisions-datasets"
     DATASET = "decisions-dataset"
+    RUN = "decisions-run"  # the run the page counts against
+    CONTENT = "decisions-content"
+    OTHER_RUNS = "decisions-other-runs"
+    PENDING = "decisions-pending"
+    APPROVE = "decisions-approve"
+    REJECT = "decisions-reject"
+    VERDICT_NOTE = "decisions-verdict-note"
+    VERDICT_FEEDBACK = "decisions-verdict-feedback"
+    PRICE_CHANGES = "decisions-price-changes"
+    EFFECTIVE_DATE = "decisions-effective-date"
+    PRICE_CHANGE_CSV = "decisions-price-change-csv"
+    PRICE_CHANGE_XLSX = "decisions-price-change-xlsx"
+    PRICE_CHANGE_DOWNLOAD = "decisions-price-change-download"
+    PRICE_CHANGE_FEEDBACK = "decisions-price-change-feedback"
+    LAST_EXPORT = "decisions-last-export"
 
 
 class Jobs(StrEnum):

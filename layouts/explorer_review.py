@@ -14,14 +14,20 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.auth import Identity, Role
+from dashboard.display import Display, format_timestamp
 from dashboard.ids import Explorer, Reviews
 from dashboard.reviews.actions import (
     ACTION_LABELS,
     ACTIONS,
+    APPROVED,
     DECISION_FILTERS,
+    EXTREME_LABEL,
     MAX_NOTE_CHARS,
+    PROPOSED,
     REASON_CODES,
+    REJECTED,
     REPRICE,
+    STATUS_LABELS,
 )
 from dashboard.reviews.annotate import DECISION_FIELD, MARK_FIELD
 from dashboard.reviews.model import Decision, HistoryEntry
@@ -132,11 +138,12 @@ def review_form(scope: str) -> Component:
                         md=3,
                     ),
                     dbc.Col(
+                        # Text, not a number box: "99,50" is read as a decimal comma and
+                        # anything else gets a sentence, where a number box drops it silently.
                         dbc.Input(
                             id=field_id(Reviews.NEW_PRICE, scope),
-                            type="number",
-                            min=0,
-                            step="any",
+                            type="text",
+                            inputMode="decimal",
                             placeholder="New price (reprice)",
                             size="sm",
                         ),
@@ -175,9 +182,30 @@ def review_form(scope: str) -> Component:
                 className="g-2",
             ),
             html.Div(id=field_id(Reviews.FEEDBACK, scope), className="mt-1"),
+            confirm_box(scope),
         ],
         id=field_id(Reviews.FORM, scope),
         className="review-form",
+    )
+
+
+HIDDEN = {"display": "none"}
+
+
+def confirm_box(scope: str) -> Component:
+    """Shown (by the save callback) when a new price is beyond the guardrails: the analyst confirms
+    it, writes why in the note, and saves again."""
+    return html.Div(
+        dbc.Checkbox(
+            id=field_id(Reviews.CONFIRM, scope),
+            label="Confirm this price: it is far from the current price and the fair-price "
+            "interval, and the note says why.",
+            value=False,
+            class_name="small",
+        ),
+        id=field_id(Reviews.CONFIRM_BOX, scope),
+        className="review-confirm mt-1",
+        style=HIDDEN,
     )
 
 
@@ -194,7 +222,7 @@ def item_review_section(identity: Identity | None) -> Component:
 
 
 def item_review_summary(
-    decision: Decision | None, history: list[HistoryEntry], mark: str
+    decision: Decision | None, history: list[HistoryEntry], mark: str, display: Display
 ) -> Component:
     badges: list[Component] = []
     if mark:
@@ -206,9 +234,14 @@ def item_review_summary(
     headline = html.Div(
         [
             *badges,
-            dbc.Badge(decision.label, color="success", className="me-2 decision-badge"),
+            dbc.Badge(
+                _action_text(decision.action, decision.new_price, display),
+                color="success",
+                className="me-2 decision-badge",
+            ),
+            *_status_badges(decision),
             html.Span(
-                f"by {decision.decided_by}, {decision.decided_at:%Y-%m-%d %H:%M} UTC · "
+                f"by {decision.decided_by}, {format_timestamp(decision.decided_at)} · "
                 f"{REASON_CODES.get(decision.reason_code, decision.reason_code)}",
                 className="small text-muted",
             ),
@@ -216,16 +249,41 @@ def item_review_summary(
         className="mb-1",
     )
     note = html.Div(decision.note, className="small fst-italic mb-1") if decision.note else None
-    return html.Div([headline, note, _history_list(history)], className="mb-2")
+    return html.Div(
+        [headline, note, _verdict_line(decision), _history_list(history, display)],
+        className="mb-2",
+    )
 
 
-def _history_list(history: list[HistoryEntry]) -> Component | None:
+def _status_badges(decision: Decision) -> list[Component]:
+    badges: list[Component] = []
+    if decision.status:
+        color = {PROPOSED: "warning", APPROVED: "primary"}.get(decision.status, "secondary")
+        text = STATUS_LABELS.get(decision.status, decision.status)
+        badges.append(dbc.Badge(text, color=color, className="me-2 review-status"))
+    if decision.extreme:
+        badges.append(dbc.Badge(EXTREME_LABEL, color="danger", className="me-2 review-extreme"))
+    return badges
+
+
+def _verdict_line(decision: Decision) -> Component | None:
+    if decision.reviewed_by is None or decision.status == PROPOSED:
+        return None
+    verdict = STATUS_LABELS.get(decision.status or "", decision.status or "")
+    said = f": “{decision.review_note}”" if decision.review_note else ""
+    return html.Div(
+        f"{verdict} by {decision.reviewed_by}, {format_timestamp(decision.reviewed_at)}{said}",
+        className="small mb-1 review-verdict",
+    )
+
+
+def _history_list(history: list[HistoryEntry], display: Display) -> Component | None:
     if len(history) < 2:
         return None
     entries = [
         html.Li(
-            f"v{entry.version} · {_action_text(entry.action, entry.new_price)} · "
-            f"{entry.decided_by} · {entry.decided_at:%Y-%m-%d %H:%M}",
+            f"v{entry.version} · {history_text(entry, display)} · "
+            f"{entry.decided_by} · {format_timestamp(entry.decided_at)}",
             className="small",
         )
         for entry in history[:HISTORY_SHOWN]
@@ -235,15 +293,32 @@ def _history_list(history: list[HistoryEntry]) -> Component | None:
     )
 
 
-def _action_text(action: str, new_price: float | None) -> str:
+def history_text(entry: HistoryEntry, display: Display) -> str:
+    """One step of the audit history in words: "Reprice to €99.50 approved", "Accepted as is"."""
+    text = _action_text(entry.action, entry.new_price, display)
+    if entry.status in (APPROVED, REJECTED):
+        text = f"{text} {STATUS_LABELS[entry.status].lower()}"
+    elif entry.previous_action is not None:
+        text = f"{ACTION_LABELS.get(entry.previous_action, entry.previous_action)} → {text}"
+    return (
+        f"{text} ({EXTREME_LABEL})"
+        if entry.extreme and entry.status not in (APPROVED, REJECTED)
+        else text
+    )
+
+
+def _action_text(action: str, new_price: float | None, display: Display) -> str:
     if action == REPRICE and new_price is not None:
-        return f"Reprice to {new_price:,.2f}"
+        return f"Reprice to {display.price(new_price)}"
     return ACTION_LABELS.get(action, action)
 
 
-def feedback(saved: int, conflicts: list[str], error: str | None = None) -> Component:
+def feedback(
+    saved: int, conflicts: list[str], error: str | None = None, *, warning: bool = False
+) -> Component:
     if error:
-        return dbc.Alert(error, color="danger", className="py-1 px-2 small mb-0")
+        color, extra = ("warning", " review-extreme-warning") if warning else ("danger", "")
+        return dbc.Alert(error, color=color, className="py-1 px-2 small mb-0" + extra)
     parts: list[Component] = []
     if saved:
         parts.append(

@@ -132,7 +132,7 @@ def test_the_decisions_page_counts_one_dataset_against_its_run(
     scope = text_of(by_id(page, Decisions.SCOPE))
     assert "Decisions on Cars against run cars · v1" in scope and cars.run_id in scope
     kpi = text_of(by_id(page, f"{Decisions.KPIS}-decided"))
-    assert "1 of 6 flagged now" in kpi
+    assert "1 of 6 flagged in this run" in kpi
     choices = text_of(by_id(page, Decisions.DATASETS))
     assert "Cars (1)" in choices and "Boats (1)" in choices and "Demo tyre catalogue" in choices
     assert by_id(page, Decisions.DATASET).data == "cars"

@@ -32,7 +32,14 @@ from dashboard.reviews.store import ReviewStore
 from dashboard.runs import DEMO_DATASET
 from tests.test_reviews import check_race, run_race
 
-TABLES = {"alembic_version", "users", "decisions", "decision_history", "login_attempts"}
+TABLES = {
+    "alembic_version",
+    "users",
+    "decisions",
+    "decision_history",
+    "login_attempts",
+    "price_change_exports",
+}
 DATA_TABLES = ("users", "decisions", "decision_history", "login_attempts")
 LEGACY_V1 = Path(__file__).parent / "data" / "reviews_schema_v1.sql"
 # The tables whose rows gained a dataset column (the last one) in revision 0002.
@@ -126,9 +133,16 @@ def test_a_version_1_database_with_data_is_adopted_and_loses_nothing(tmp_path: P
 
     database = open_database(url)
 
-    # Decisions made before datasets existed were all made on the demo: they gain its key.
+    # Decisions made before datasets existed were all made on the demo: they gain its key; and
+    # (revision 0003) their reprices are proposed, not approved, and none is marked extreme.
+    def upgraded(table: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        status = "proposed" if "reprice" in row else None
+        if table == "decisions":
+            return (*row, DEMO_DATASET, status, 0, None, None, None)
+        return (*row, DEMO_DATASET, status, 0)
+
     assert all_rows(path) == {
-        table: [(*row, DEMO_DATASET) for row in rows] if table in PER_DATASET else rows
+        table: [upgraded(table, row) for row in rows] if table in PER_DATASET else rows
         for table, rows in before.items()
     }
     assert set(inspect(database.engine).get_table_names()) == TABLES  # schema_migrations gone
@@ -198,10 +212,12 @@ def test_several_processes_starting_at_once_share_one_schema(tmp_path: Path, sta
     assert revisions(database) == [head_revision()]
     if before is not None:
         after = all_rows(path)
-        assert {t: [row[:-1] for row in after[t]] for t in PER_DATASET} == {
+        # Later revisions add columns after the old ones: the dataset first (0002), then more.
+        width = {t: len(before[t][0]) for t in PER_DATASET}
+        assert {t: [row[: width[t]] for row in after[t]] for t in PER_DATASET} == {
             t: before[t] for t in PER_DATASET
         }
-        assert {row[-1] for t in PER_DATASET for row in after[t]} == {DEMO_DATASET}
+        assert {row[width[t]] for t in PER_DATASET for row in after[t]} == {DEMO_DATASET}
         assert {t: after[t] for t in DATA_TABLES if t not in PER_DATASET} == {
             t: before[t] for t in DATA_TABLES if t not in PER_DATASET
         }

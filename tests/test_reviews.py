@@ -100,8 +100,17 @@ def test_the_audit_history_keeps_every_change_with_who_when_what_why(store: Revi
         ("delete", "other", "", None, "Choose a decision"),
         ("accepted", "because", "", None, "reason"),
         ("reprice", "competitor", "", None, "needs the new price"),
-        ("reprice", "competitor", "", "-3", "positive"),
-        ("reprice", "competitor", "", "abc", "number"),
+        ("reprice", "competitor", "", "-3", "cannot be negative"),
+        ("reprice", "competitor", "", -3.5, "cannot be negative"),
+        ("reprice", "competitor", "", "0", "give the item away"),
+        ("reprice", "competitor", "", 0, "give the item away"),
+        ("reprice", "competitor", "", "abc", "is not a price: write a number such as 99.50"),
+        ("reprice", "competitor", "", "€99", "without currency signs"),
+        ("reprice", "competitor", "", "50,000", "could be 50.000 or 50000"),
+        ("reprice", "competitor", "", "1.234,50", "is not a price"),
+        ("reprice", "competitor", "", [1], "must be a number"),
+        ("reprice", "competitor", "", "nan", "is not a price"),
+        ("reprice", "competitor", "", "1e13", "is not a price"),
         ("accepted", "other", "x" * 5000, None, "at most"),
     ],
 )
@@ -179,7 +188,7 @@ def test_decisions_page_numbers_and_export_escape_formulas(tmp_path: Path) -> No
     runs = RunStore(tmp_path / "runs")
     run = make_run("20260101T000000000000Z-aaaaaa", [True, True, True, False])
     reviewing = Reviewing.open_url(f"sqlite:///{tmp_path / 'db.sqlite'}", runs)
-    reprice = parse_decision("reprice", "competitor", '=HYPERLINK("http://x")', 50)
+    reprice = parse_decision("reprice", "competitor", '=HYPERLINK("http://x")', 12)
     save_review(reviewing, run, {"SKU-0": 0}, reprice, "ann")
     save_review(reviewing, run, {"SKU-1": 0}, ACCEPT, "bob")
     frame = decisions_frame(reviewing.decisions.decisions(run.info.dataset).values(), run)
@@ -187,7 +196,9 @@ def test_decisions_page_numbers_and_export_escape_formulas(tmp_path: Path) -> No
     assert summary.decided == 2 and summary.flagged_now == 3 and summary.flagged_decided == 2
     assert summary.at_stake_covered == 200.0 and summary.at_stake_flagged == 300.0
     price = float(run.items.loc[0, "actual"])
-    assert summary.repricing_effect == pytest.approx((50 - price) * 10.0)
+    # Proposed, not approved: pending, outside the headline.
+    assert summary.approved_effect == 0.0 and summary.pending == 1
+    assert summary.pending_effect == pytest.approx((12 - price) * 10.0)
     assert summary.by_user == {"ann": 1, "bob": 1}
     exported = pd.read_csv(io.BytesIO(to_csv_bytes(frame)), encoding="utf-8-sig")
     assert exported.loc[exported["item_id"] == "SKU-0", "note"].item().startswith("'=")

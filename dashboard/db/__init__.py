@@ -10,7 +10,14 @@ writer); PostgreSQL when ``DATABASE_URL`` is set.
 """
 
 from dashboard.db.engine import Database, make_engine, utc_now
-from dashboard.db.tables import decision_history, decisions, login_attempts, metadata, users
+from dashboard.db.tables import (
+    decision_history,
+    decisions,
+    login_attempts,
+    metadata,
+    price_change_exports,
+    users,
+)
 from dashboard.db.upgrade import head_revision, open_database, upgrade_schema
 
 __all__ = [
@@ -22,6 +29,7 @@ __all__ = [
     "make_engine",
     "metadata",
     "open_database",
+    "price_change_exports",
     "upgrade_schema",
     "users",
     "utc_now",

@@ -1,4 +1,5 @@
-"""The schema the stores read and write: users, review decisions and their history, login attempts.
+"""The schema the stores read and write: users, review decisions and their history, price-change
+exports, login attempts.
 
 These declarations describe the database as the newest migration leaves it. A change here needs a
 new Alembic revision in ``dashboard/db/migrations/versions`` (never an edit of an old one);
@@ -58,6 +59,13 @@ decisions = Table(
     Column("at_stake", Float, nullable=True),
     Column("volume", Float, nullable=True),
     Column("direction", String(8), nullable=True),
+    # A reprice's approval (revision 0003): proposed, approved or rejected, and by whom; ``extreme``
+    # marks a new price beyond the guardrails that its author confirmed with a note.
+    Column("status", String(16), nullable=True),
+    Column("extreme", Boolean, nullable=False, default=False),
+    Column("reviewed_by", String(64), nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Column("review_note", Text, nullable=True),
     # PostgreSQL's own name for a table's key, so the revision that widened it kept the name.
     PrimaryKeyConstraint("dataset", "item_id", name="decisions_pkey"),
 )
@@ -80,7 +88,25 @@ decision_history = Table(
     Column("decided_by", String(64), nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("previous_action", String(16), nullable=True),
+    # An approval or a rejection is a step of its own: ``decided_by`` took it, ``status`` says which.
+    Column("status", String(16), nullable=True),
+    Column("extreme", Boolean, nullable=False, default=False),
     Index("ix_decision_history_item", "dataset", "item_id", "version", unique=True),
+)
+
+# Every price-change file handed out: what a pricing system imported, who took it and when.
+price_change_exports = Table(
+    "price_change_exports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dataset", String(64), nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("exported_by", String(64), nullable=False),
+    Column("exported_at", DateTime(timezone=True), nullable=False),
+    Column("effective_date", String(10), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Index("ix_price_change_exports_dataset", "dataset", "exported_at"),
 )
 
 login_attempts = Table(

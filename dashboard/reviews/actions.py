@@ -35,3 +35,15 @@ REASON_CODES = {
     "other": "Other (see note)",
 }
 MAX_NOTE_CHARS = 2_000
+
+#: A reprice's approval status: proposed by its author, then approved or rejected by someone else.
+PROPOSED = "proposed"
+APPROVED = "approved"
+REJECTED = "rejected"
+VERDICTS: tuple[str, ...] = (APPROVED, REJECTED)
+STATUS_LABELS = {
+    PROPOSED: "Pending approval",
+    APPROVED: "Approved",
+    REJECTED: "Rejected",
+}
+EXTREME_LABEL = "extreme, confirmed"

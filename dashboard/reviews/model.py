@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dashboard.errors import InputError
-from dashboard.reviews.actions import ACTION_LABELS, ACTIONS, MAX_NOTE_CHARS, REASON_CODES, REPRICE
+from dashboard.reviews.actions import (
+    ACTION_LABELS,
+    ACTIONS,
+    EXTREME_LABEL,
+    MAX_NOTE_CHARS,
+    PROPOSED,
+    REASON_CODES,
+    REPRICE,
+    STATUS_LABELS,
+)
+from dashboard.reviews.guardrails import parse_price
 
 MAX_ITEMS_PER_SAVE = 500
 
@@ -20,6 +29,8 @@ class DecisionInput:
     reason_code: str
     note: str = ""
     new_price: float | None = None
+    # The analyst ticked "confirm this price": an extreme new price is saved only with it.
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,12 +62,28 @@ class Decision:
     at_stake: float | None = None
     volume: float | None = None
     direction: str | None = None
+    # A reprice's approval: ``proposed`` until someone else approves or rejects it (None otherwise).
+    status: str | None = None
+    extreme: bool = False
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_note: str = ""
 
     @property
     def label(self) -> str:
         if self.action == REPRICE and self.new_price is not None:
             return f"Reprice to {self.new_price:,.2f}"
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def status_text(self) -> str:
+        """ "Pending approval", "Approved by bob", "Rejected by bob", plus "extreme, confirmed"."""
+        if self.status is None:
+            return EXTREME_LABEL if self.extreme else ""
+        text = STATUS_LABELS.get(self.status, self.status)
+        if self.status != PROPOSED and self.reviewed_by:
+            text = f"{text} by {self.reviewed_by}"
+        return f"{text} · {EXTREME_LABEL}" if self.extreme else text
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,8 @@ class HistoryEntry:
     decided_by: str
     decided_at: datetime
     previous_action: str | None
+    status: str | None = None
+    extreme: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,9 +136,15 @@ def utc(moment: datetime) -> datetime:
 
 
 def parse_decision(
-    action: object, reason_code: object, note: object = "", new_price: object = None
+    action: object,
+    reason_code: object,
+    note: object = "",
+    new_price: object = None,
+    confirmed: object = False,
 ) -> DecisionInput:
-    """Validates one decision as the page (or any client) sends it; raises :class:`InputError`."""
+    """Validates one decision as the page (or any client) sends it; raises :class:`InputError`.
+
+    Whether a new price is extreme depends on the item, so :func:`save_review` checks that."""
     if action not in ACTIONS:
         choices = ", ".join(ACTIONS)
         raise InputError(f"Choose a decision ({choices}); {action!r} is not one.")
@@ -122,20 +157,12 @@ def parse_decision(
     note = note.strip()
     if len(note) > MAX_NOTE_CHARS:
         raise InputError(f"The note is {len(note):,} characters; at most {MAX_NOTE_CHARS:,}.")
-    price = _new_price(new_price) if action == REPRICE else None
-    return DecisionInput(str(action), str(reason_code), note, price)
-
-
-def _new_price(raw: object) -> float:
-    if isinstance(raw, bool) or raw is None or raw == "":
-        raise InputError("“Reprice” needs the new price.")
-    try:
-        price = float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InputError(f"The new price must be a number, not {raw!r}.") from None
-    if not math.isfinite(price) or price <= 0 or price >= 1e12:
-        raise InputError(f"The new price must be a positive amount, not {raw!r}.")
-    return round(price, 4)
+    price = parse_price(new_price) if action == REPRICE else None
+    if confirmed is None:
+        confirmed = False
+    if not isinstance(confirmed, bool):
+        raise InputError("The confirmation of an extreme price could not be read.")
+    return DecisionInput(str(action), str(reason_code), note, price, confirmed)
 
 
 def parse_targets(raw: object) -> dict[str, int]:

@@ -15,7 +15,8 @@ way no save is lost and none overwrites another silently.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -23,6 +24,8 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.db import Database, decision_history, decisions, utc_now
+from dashboard.reviews.actions import PROPOSED, REPRICE
+from dashboard.reviews.approval import VerdictResult, verdict_refusal
 from dashboard.reviews.model import (
     Conflict,
     Decision,
@@ -54,16 +57,19 @@ class ReviewStore:
         user: str,
         run_id: str,
         snapshots: Mapping[str, ItemSnapshot] | None = None,
+        extreme: Collection[str] = (),
     ) -> SaveResult:
         """Saves ``decision`` for each ``{item_id: version seen}`` of ``dataset``; each item succeeds
-        or conflicts."""
+        or conflicts. A reprice is saved *proposed*; ``extreme`` names the items whose new price is
+        beyond the guardrails (confirmed by the caller)."""
         saved: list[Decision] = []
         conflicts: list[Conflict] = []
         for item_id, seen in targets.items():
             snapshot = (snapshots or {}).get(item_id) or ItemSnapshot(item_id)
+            marked = item_id in extreme
             try:
                 saved.append(
-                    self._save_one(dataset, item_id, seen, decision, user, run_id, snapshot)
+                    self._save_one(dataset, item_id, seen, decision, user, run_id, snapshot, marked)
                 )
             except (_StaleVersionError, IntegrityError):
                 conflicts.append(Conflict(item_id, seen, self.decision(dataset, item_id)))
@@ -88,9 +94,12 @@ class ReviewStore:
         user: str,
         run_id: str,
         snapshot: ItemSnapshot,
+        extreme: bool,
     ) -> Decision:
         now = utc_now()
         values: dict[str, Any] = {
+            "status": PROPOSED if decision.action == REPRICE else None,
+            "extreme": extreme,
             "dataset": dataset,
             "action": decision.action,
             "new_price": decision.new_price,
@@ -113,6 +122,10 @@ class ReviewStore:
                 "at_stake": snapshot.at_stake,
                 "volume": snapshot.volume,
                 "direction": snapshot.direction,
+                # A new decision starts its own approval: an earlier verdict was on another one.
+                "reviewed_by": None,
+                "reviewed_at": None,
+                "review_note": None,
             }
             if current is None:
                 connection.execute(
@@ -138,7 +151,89 @@ class ReviewStore:
                     **values,
                 )
             )
-        return Decision(item_id=item_id, version=version, **stored)
+        return Decision(item_id=item_id, version=version, **{**stored, "review_note": ""})
+
+    def give_verdict(
+        self,
+        targets: Mapping[str, int],
+        verdict: str,
+        *,
+        dataset: str,
+        user: str,
+        is_admin: bool,
+        note: str = "",
+    ) -> VerdictResult:
+        """Approves or rejects the proposed reprices ``{item_id: version seen}``: each is done,
+        refused (with a sentence: see :func:`verdict_refusal`) or a conflict. Every verdict is a new
+        version of the decision and a step in the audit history."""
+        done: list[Decision] = []
+        refused: list[str] = []
+        conflicts: list[Conflict] = []
+        for item_id, seen in targets.items():
+            try:
+                with self.database.write() as connection:
+                    row = _current_row(connection, dataset, item_id)
+                    current = _decision(row) if row else None
+                    if current is None or current.version != seen:
+                        raise _StaleVersionError
+                    refusal = verdict_refusal(current, verdict, user, is_admin=is_admin)
+                    if refusal:
+                        refused.append(refusal)
+                        continue
+                    done.append(self._verdict(connection, current, verdict, user, note))
+            except _StaleVersionError:
+                conflicts.append(Conflict(item_id, seen, self.decision(dataset, item_id)))
+        if done:
+            logger.info("%s %s %d reprice(s) of dataset %s", user, verdict, len(done), dataset)
+        return VerdictResult(tuple(done), tuple(refused), tuple(conflicts))
+
+    def _verdict(
+        self, connection: Connection, current: Decision, verdict: str, user: str, note: str
+    ) -> Decision:
+        now = utc_now()
+        version = current.version + 1
+        changed = connection.execute(
+            update(decisions)
+            .where(
+                decisions.c.dataset == current.dataset,
+                decisions.c.item_id == current.item_id,
+                decisions.c.version == current.version,
+            )
+            .values(
+                version=version,
+                status=verdict,
+                reviewed_by=user,
+                reviewed_at=now,
+                review_note=note,
+            )
+        ).rowcount
+        if changed != 1:
+            raise _StaleVersionError
+        connection.execute(
+            insert(decision_history).values(
+                dataset=current.dataset,
+                item_id=current.item_id,
+                version=version,
+                action=current.action,
+                new_price=current.new_price,
+                reason_code=current.reason_code,
+                note=note,
+                run_id=current.run_id,
+                decided_by=user,
+                decided_at=now,
+                previous_action=current.action,
+                status=verdict,
+                extreme=current.extreme,
+            )
+        )
+        return replace(
+            current,
+            version=version,
+            status=verdict,
+            reviewed_by=user,
+            reviewed_at=now,
+            review_note=note,
+        )
 
     # -- reading -------------------------------------------------------------------------------
     def decision(self, dataset: str, item_id: str) -> Decision | None:
@@ -224,6 +319,11 @@ def _decision(row: RowMapping) -> Decision:
         at_stake=_optional_float(row["at_stake"]),
         volume=_optional_float(row["volume"]),
         direction=None if row["direction"] is None else str(row["direction"]),
+        status=None if row["status"] is None else str(row["status"]),
+        extreme=bool(row["extreme"]),
+        reviewed_by=None if row["reviewed_by"] is None else str(row["reviewed_by"]),
+        reviewed_at=None if row["reviewed_at"] is None else utc(row["reviewed_at"]),
+        review_note=str(row["review_note"] or ""),
     )
 
 
@@ -241,4 +341,6 @@ def _history(row: RowMapping) -> HistoryEntry:
         decided_by=str(row["decided_by"]),
         decided_at=utc(row["decided_at"]),
         previous_action=None if row["previous_action"] is None else str(row["previous_action"]),
+        status=None if row["status"] is None else str(row["status"]),
+        extreme=bool(row["extreme"]),
     )

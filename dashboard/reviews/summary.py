@@ -2,8 +2,13 @@
 
 Money figures use the current run where the item is in it (today's price, today's money at stake)
 and the snapshot taken when the decision was saved otherwise. A repricing's expected effect is
-``(new price − current price) × volume``: the change in revenue at the same volume, the number a
-stakeholder weighs against the money at stake the flag named.
+``(new price − current price) × volume``: the change in revenue at today's volume, the number a
+stakeholder weighs against the money at stake the flag named. Only approved repricings count in
+that headline; the ones still pending approval are totalled apart, and rejected ones not at all.
+
+Decisions belong to a dataset, not to a run, so some were made on other runs of it (another scope,
+an older version); they are counted against the run on screen like the others, and said to be from
+elsewhere so a low coverage reads right.
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.reviews.actions import ACTION_LABELS, ACTIONS, REASON_CODES, REPRICE
+from dashboard.reviews.actions import (
+    ACTION_LABELS,
+    ACTIONS,
+    APPROVED,
+    PROPOSED,
+    REASON_CODES,
+    REPRICE,
+    STATUS_LABELS,
+)
 from dashboard.reviews.model import Decision
 from dashboard.runs import Run
 
@@ -23,6 +36,10 @@ COLUMNS = (
     "item_id",
     "decision",
     "new_price",
+    "status",
+    "extreme",
+    "reviewed_by",
+    "reviewed_at",
     "reason",
     "note",
     "decided_by",
@@ -35,6 +52,7 @@ COLUMNS = (
     "volume",
     "expected_effect",
     "flagged_now",
+    "in_run",
 )
 
 
@@ -48,7 +66,15 @@ class DecisionsSummary:
     at_stake_flagged: float
     at_stake_covered: float
     repricings: int
-    repricing_effect: float
+    approved: int
+    approved_effect: float
+    pending: int
+    pending_effect: float
+    rejected: int
+    extreme: int
+    # Decisions made on runs other than the one on screen, and how many of their items it lacks.
+    other_runs: int
+    not_in_run: int
 
     @property
     def share_covered(self) -> float | None:
@@ -62,6 +88,7 @@ def decisions_frame(decisions: Iterable[Decision], run: Run | None) -> pd.DataFr
     if frame.empty:
         return frame
     frame["flagged_now"] = False
+    frame["in_run"] = False
     if run is not None:
         _join_run(frame, run)
     effect = (frame["new_price"] - frame["price"]) * frame["volume"]
@@ -74,6 +101,12 @@ def _row(decision: Decision) -> dict[str, object]:
         "item_id": decision.item_id,
         "decision": ACTION_LABELS.get(decision.action, decision.action),
         "new_price": decision.new_price if decision.action == REPRICE else np.nan,
+        "status": STATUS_LABELS.get(decision.status or "", ""),
+        "extreme": decision.extreme,
+        "reviewed_by": decision.reviewed_by or "",
+        "reviewed_at": decision.reviewed_at.strftime("%Y-%m-%d %H:%M UTC")
+        if decision.reviewed_at
+        else "",
         "reason": REASON_CODES.get(decision.reason_code, decision.reason_code),
         "note": decision.note,
         "decided_by": decision.decided_by,
@@ -86,6 +119,7 @@ def _row(decision: Decision) -> dict[str, object]:
         "volume": np.nan if decision.volume is None else decision.volume,
         "expected_effect": np.nan,
         "flagged_now": False,
+        "in_run": False,
     }
 
 
@@ -111,6 +145,7 @@ def _join_run(frame: pd.DataFrame, run: Run) -> None:
     flagged = np.zeros(len(frame), dtype=bool)
     flagged[found] = items["flagged"].fillna(False).to_numpy(dtype=bool)[take]
     frame["flagged_now"] = flagged
+    frame["in_run"] = found
 
 
 def summarise(frame: pd.DataFrame, run: Run | None) -> DecisionsSummary:
@@ -126,6 +161,11 @@ def summarise(frame: pd.DataFrame, run: Run | None) -> DecisionsSummary:
         at_stake_flagged = float(np.nansum(run.items["at_stake"].to_numpy(dtype=np.float64)[flags]))
     covered = frame[frame["flagged_now"]] if not frame.empty else frame
     repricings = frame[frame["decision"].eq(ACTION_LABELS[REPRICE])] if not frame.empty else frame
+    approved = repricings[repricings["status"].eq(STATUS_LABELS[APPROVED])]
+    pending = repricings[repricings["status"].eq(STATUS_LABELS[PROPOSED])]
+    elsewhere = (
+        frame[frame["decided_in_run"].ne(run.run_id)] if run is not None and len(frame) else frame
+    )
     return DecisionsSummary(
         decided=len(frame),
         by_action=by_action,
@@ -135,10 +175,19 @@ def summarise(frame: pd.DataFrame, run: Run | None) -> DecisionsSummary:
         at_stake_flagged=at_stake_flagged,
         at_stake_covered=float(np.nansum(covered["at_stake"])) if len(covered) else 0.0,
         repricings=len(repricings),
-        repricing_effect=float(np.nansum(repricings["expected_effect"]))
-        if len(repricings)
-        else 0.0,
+        approved=len(approved),
+        approved_effect=_total(approved["expected_effect"]),
+        pending=len(pending),
+        pending_effect=_total(pending["expected_effect"]),
+        rejected=len(repricings) - len(approved) - len(pending),
+        extreme=int(repricings["extreme"].sum()) if len(repricings) else 0,
+        other_runs=len(elsewhere) if run is not None else 0,
+        not_in_run=int((~elsewhere["in_run"].astype(bool)).sum()) if run is not None else 0,
     )
+
+
+def _total(values: pd.Series) -> float:
+    return float(np.nansum(values.to_numpy(dtype=np.float64))) if len(values) else 0.0
 
 
 def _counts(column: pd.Series) -> dict[str, int]:
