@@ -245,3 +245,34 @@ def test_users_cli_adds_lists_changes_and_disables(
     assert cli_main(["users", "add", "lee", "--role", "viewer"]) == 2
     assert cli_main(["users", "add", "lee", "--role", "boss"]) == 2
     assert "at least 10 characters" in capsys.readouterr().err
+
+
+def test_a_crafted_extreme_reprice_without_confirmation_is_refused(secured: Any) -> None:
+    """The guardrail is the server's: a POST that skips the confirmation, or the note, saves
+    nothing and says why; confirmed with a note it is saved, proposed and marked extreme."""
+    app, services = secured
+    run = RunStore(services.settings.runs_dir).load_current()
+    assert run is not None
+    item = str(run.items["item_id"].iloc[9])
+    price = float(run.items["actual"].iloc[9])
+    trigger = {"scope": "item", "type": Reviews.SAVE.value}
+    analyst = app.server.test_client()
+    sign_in(analyst, "ann")
+
+    def post(confirmed: object, note: str) -> str:
+        values = review_values("item", run.run_id, item) | {
+            field(Reviews.ACTION, "item", "value"): "reprice",
+            field(Reviews.NEW_PRICE, "item", "value"): f"{price * 400:.2f}",
+            field(Reviews.NOTE, "item", "value"): note,
+            field(Reviews.CONFIRM, "item", "value"): confirmed,
+        }
+        response = crafted_post(analyst, trigger, values)
+        assert response.status_code == 200
+        return str(response.get_data(as_text=True))
+
+    assert "tick “Confirm this price”" in post(None, "typo?")
+    assert "needs a note saying why" in post(True, "")
+    assert services.reviewing.decisions.decision(run.info.dataset, item) is None
+    assert "Saved 1 decision" in post(True, "clearance at the supplier's list price")
+    saved = services.reviewing.decisions.decision(run.info.dataset, item)
+    assert saved is not None and saved.extreme and saved.status == "proposed"

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from dashboard.auth.users import UserStore
 from dashboard.db import Database, head_revision, metadata, open_database, upgrade_schema
 from dashboard.db.upgrade import LEGACY_VERSION_TABLE, alembic_config
 from dashboard.errors import InputError
+from dashboard.reviews.exports import PriceChangeExports
 from dashboard.reviews.model import parse_decision
 from dashboard.reviews.store import ReviewStore
 from dashboard.runs import DEMO_DATASET
@@ -346,3 +348,53 @@ def test_postgresql_schema_decisions_and_concurrent_writers(postgres_url: str) -
     run_race(postgres_url)
     check_race(store)
     database.dispose()
+
+
+def check_revision_0003(url: str) -> None:
+    """From revision 0002 with a reprice and an acceptance to the head: the reprice is proposed
+    (pending approval), nothing is extreme, exports are recorded; and back down to 0002."""
+    database = open_database(url)
+    with database.write() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+        connection.execute(text("DELETE FROM decisions"))
+        connection.execute(text("DELETE FROM decision_history"))
+        for item, action, price in (("SKU-7", "reprice", 99.5), ("SKU-8", "accepted", None)):
+            values = {"item": item, "action": action, "price": price}
+            connection.execute(
+                text(
+                    "INSERT INTO decisions (dataset, item_id, version, action, new_price,"
+                    " reason_code, note, run_id, decided_by, decided_at)"
+                    " VALUES ('demo', :item, 1, :action, :price, 'competitor', '', 'r1', 'ana',"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                values,
+            )
+    assert upgrade_schema(database) == head_revision() == "0003"
+    store = ReviewStore(database)
+    repriced, accepted = store.decision("demo", "SKU-7"), store.decision("demo", "SKU-8")
+    assert repriced is not None and (repriced.status, repriced.extreme) == ("proposed", False)
+    assert accepted is not None and (accepted.status, accepted.extreme) == (None, False)
+    done = store.give_verdict(
+        {"SKU-7": 1}, "approved", dataset="demo", user="bob", is_admin=False, note="ok"
+    )
+    assert [d.status for d in done.done] == ["approved"]
+    exports = PriceChangeExports(database)
+    exports.record(
+        dataset="demo", run_id="r1", user="bob", kind="csv", rows=1, effective=date(2026, 12, 1)
+    )
+    assert [(e.exported_by, e.rows) for e in exports.recent("demo")] == [("bob", 1)]
+    with database.read() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    with database.write() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+    assert "price_change_exports" not in inspect(database.engine).get_table_names()
+    assert upgrade_schema(database) == "0003"
+    database.dispose()
+
+
+def test_revision_0003_backfills_reprices_as_proposed_on_sqlite(tmp_path: Path) -> None:
+    check_revision_0003(f"sqlite:///{tmp_path / 'r3.db'}")
+
+
+def test_revision_0003_backfills_reprices_as_proposed_on_postgresql(postgres_url: str) -> None:
+    check_revision_0003(postgres_url)
