@@ -57,7 +57,8 @@ def screen_records(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with what the screen shows beside the stored values: the status with the extreme
     mark, and readable times."""
     shown = frame.copy()
-    status = shown["status"].astype(str)
+    by = shown["reviewed_by"].astype(str)
+    status = shown["status"].astype(str).where(by.eq(""), shown["status"].astype(str) + " by " + by)
     extreme = shown["extreme"].astype(bool)
     marked = status.where(~extreme, (status + " · " + EXTREME_LABEL).str.lstrip(" ·"))
     shown["shown_status"] = marked
