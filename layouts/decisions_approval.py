@@ -80,9 +80,8 @@ def _pending(
         {"field": "item_id", "headerName": "Item", "pinned": "left", "minWidth": 150},
         money_column("price", "Price", display),
         money_column("new_price", "New price", display),
-        money_column("fair_price", "Fair price", display),
-        money_column("expected_effect", "Expected effect", display),
-        {"field": "shown_status", "headerName": "Status", "minWidth": 200},
+        money_column("expected_effect", "Expected effect", display) | {"minWidth": 130},
+        {"field": "shown_status", "headerName": "Status", "minWidth": 250},
         {"field": "decided_by", "headerName": "Proposed by"},
         {"field": "note", "headerName": "Note", "minWidth": 160},
         # The version the analyst saw: a verdict on a reprice that changed meanwhile is a conflict.

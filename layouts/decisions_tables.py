@@ -45,7 +45,7 @@ _MONEY_COLUMNS = {"price", "fair_price", "at_stake", "new_price", "expected_effe
 _WIDTHS = {
     "item_id": 190,
     "decision": 150,
-    "shown_status": 210,
+    "shown_status": 270,
     "reason": 220,
     "note": 200,
     "decided_when": 180,
@@ -196,9 +196,8 @@ def _repricings(repricings: pd.DataFrame, display: Display) -> list[Component]:
         money_column("fair_price", "Fair price", display),
         {"field": "volume", "headerName": "Volume", "type": "rightAligned"},
         money_column("expected_effect", "Expected effect", display),
-        {"field": "shown_status", "headerName": "Status", "minWidth": 200},
+        {"field": "shown_status", "headerName": "Status", "minWidth": 270},
         {"field": "decided_by", "headerName": "Proposed by"},
-        {"field": "reviewed_by", "headerName": "Approved or rejected by", "minWidth": 120},
     ]
     return [
         html.H6(f"Repricings ({count(len(repricings))})", className="mb-1"),
@@ -206,7 +205,7 @@ def _repricings(repricings: pd.DataFrame, display: Display) -> list[Component]:
             "Expected effect: (new price − price) × volume, at today's volume.",
             className="small text-muted mb-2",
         ),
-        grid(Decisions.REPRICINGS, repricings, columns, height=300),
+        grid(Decisions.REPRICINGS, repricings, columns, height=300, filterable=False),
     ]
 
 
@@ -253,6 +252,7 @@ def grid(
     columns: list[dict[str, Any]],
     *,
     height: int,
+    filterable: bool = True,
     **extra: Any,
 ) -> Component:
     fields = [c["field"] for c in columns]
@@ -264,7 +264,7 @@ def grid(
         defaultColDef={
             "sortable": True,
             "resizable": True,
-            "filter": True,
+            "filter": filterable,
             "flex": 1,
             "minWidth": 100,
         },

@@ -55,7 +55,7 @@ def test_the_extreme_sentence_names_the_change_and_the_limits() -> None:
     # The typo once seen: 125.99 → 50,000 on an item worth about 100–150.
     reason = extreme_reason(50_000, 125.99, 100.0, 150.0, LIMITS, lambda v: f"€{v:,.2f}")
     assert reason == (
-        "€125.99 → €50,000.00 is +39586% (more than ±30% of the current price) and outside "
+        "€125.99 → €50,000.00 is +39,586% (more than ±30% of the current price) and outside "
         "€50.00–€300.00 (the fair-price interval widened 2×)"
     )
     # 800 → 99.50, the other one seen, is extreme too; an unknown interval cannot vouch for it.

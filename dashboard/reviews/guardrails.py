@@ -105,7 +105,7 @@ def extreme_reason(
         if abs(change) <= limits.max_change:
             return None
         parts.append(
-            f"{price_text(actual)} → {price_text(new_price)} is {change:+.0%} "
+            f"{price_text(actual)} → {price_text(new_price)} is {change:+,.0%} "
             f"(more than ±{limits.max_change:.0%} of the current price)"
         )
     if known_interval:
