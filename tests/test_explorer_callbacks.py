@@ -20,9 +20,9 @@ from dashboard.config import Settings
 from dashboard.figures.explorer import scatter_trace_codes
 from dashboard.filters import FilterState, from_url_hash
 from dashboard.filters.events import views_of
+from dashboard.filters.fields import FEEDBACK_FIELDS
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
-from dashboard.filters.fields import FEEDBACK_FIELDS
 from dashboard.runs import Run, RunStore
 from layouts.explorer_review import ITEM, field_id
 from testkit.callback_requests import callback_payload, find_callback, id_key
