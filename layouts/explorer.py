@@ -198,14 +198,13 @@ def _main(run: Run, identity: Identity | None, first: ChartViews, display: Displ
 
 
 def _axis_picker(label: str, component_id: str, options: list[dict[str, str]]) -> Component:
-    # Three abreast only where each select is wide enough for "Money at stake" or a long column
-    # name; two, then one, on narrower charts.
+    # Each picker as wide as its longest choice ("Money at stake", a long column name), wrapping
+    # to the next line on a narrow chart rather than cutting a name short.
     return dbc.Col(
         dbc.InputGroup(
             [dbc.InputGroupText(label), dbc.Select(id=component_id, options=options)], size="sm"
         ),
-        sm=6,
-        xxl=4,
+        width="auto",
     )
 
 

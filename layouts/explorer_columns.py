@@ -37,7 +37,7 @@ SHOWN_SEGMENTS = 3
 _WIDTHS = {
     "score": 100,
     "direction": 140,
-    "at_stake": 130,
+    "at_stake": 150,
     "actual": 115,
     "fair_price": 130,
     INTERVAL: 190,
@@ -128,7 +128,7 @@ def _data_column(column: str, kind: str, display: Display) -> dict[str, Any]:
             SCORE_FORMAT if column == "score" else {"function": display.d3_money()}
         )
     if column == ITEM:
-        definition.update(pinned="left", lockPinned=True, minWidth=180)
+        definition.update(pinned="left", lockPinned=True, minWidth=180, tooltipField=ITEM)
     elif column == "direction":
         definition.update(cellClassRules=DIRECTION_CLASSES, valueFormatter=_DIRECTION_TEXT)
     elif column == INTERVAL:
