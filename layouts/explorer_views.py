@@ -70,9 +70,7 @@ def chart_views(
         heatmap_figure(heatmap)
         if heatmap
         else empty_figure("This run has fewer than two segment columns"),
-        segment_bars_figure(bars)
-        if bars
-        else empty_figure("This run has no segment columns"),
+        segment_bars_figure(bars) if bars else empty_figure("This run has no segment columns"),
     )
 
 
