@@ -233,6 +233,16 @@ def _table(run: Run, display: Display) -> Component:
             "suppressAnimationFrame": True,
             "getRowId": {"function": "params.data.item_id"},
             "rowSelection": ROW_SELECTION,
+            # The tick box column: narrow, and no sort or filter marks in a header with no name.
+            "selectionColumnDef": {
+                "sortable": False,
+                "filter": False,
+                "resizable": False,
+                "suppressHeaderMenuButton": True,
+                "width": 48,
+                "maxWidth": 48,
+                "minWidth": 48,
+            },
         },
         # The reducer sends the first block of rows with the KPIs, in the grid's ``context``
         # option; assets/explorer_grid.js hands them to the grid when that option changes.

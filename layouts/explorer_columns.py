@@ -37,7 +37,7 @@ SHOWN_SEGMENTS = 3
 _WIDTHS = {
     "score": 100,
     "direction": 140,
-    "at_stake": 150,
+    "at_stake": 170,
     "actual": 115,
     "fair_price": 130,
     INTERVAL: 190,
