@@ -16,27 +16,25 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, dcc, no_update
 from dash.development.base_component import Component
 
+from dashboard.display import Display
 from dashboard.errors import InputError
 from dashboard.explain.comparables import comparables
 from dashboard.explain.item import explain
 from dashboard.explorer_state import ExplorerRun, Trigger, apply_event
-from dashboard.export import to_csv_bytes, to_excel_bytes
+from dashboard.export import to_csv_bytes, to_excel_bytes, with_decisions
 from dashboard.figures.theme import empty_figure
 from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
 from dashboard.filters.events import ExplorerEvents, changed_parts, controls_of, views_of
-from dashboard.filters.fields import CONTROLS
+from dashboard.filters.fields import CONTROLS, feedback_field, feedback_of
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
+from dashboard.run_display import display_for
 from dashboard.runs import Run
 from dashboard.scoring.given import PredictionColumns
 from dashboard.services import Services
 from layouts.explorer import TABLE_BLOCK_ROWS
-from layouts.explorer_parts import (
-    chip_badges,
-    detail_body,
-    problem_alert,
-    table_column_defs,
-)
+from layouts.explorer_columns import remembered_choice, table_column_defs, visible_columns
+from layouts.explorer_parts import chip_badges, detail_body, problem_alert
 from layouts.explorer_views import (
     CHART_PARTS,
     chart_parts,
@@ -49,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 SEGMENTS = {"type": Explorer.SEGMENT, "column": ALL}
 CHIPS = {"type": Explorer.CHIP, "key": ALL}
+FEEDBACK = {"type": Explorer.FILTER_FEEDBACK, "field": ALL}
 EXPORT_TYPES = {Explorer.EXPORT_CSV: "csv", Explorer.EXPORT_XLSX: "xlsx"}
 
 
@@ -71,6 +70,15 @@ class Page:
     def state(self, text: object) -> FilterState:
         return self.events.from_hash(text).state
 
+    @property
+    def display(self) -> Display:
+        return display_for(self.services.settings, self.run.info)
+
+    def columns(self, state: FilterState, choice: object) -> list[dict[str, Any]]:
+        """The grid's columns for ``state``'s order and the browser's remembered choice."""
+        shown = visible_columns(self.run.info, choice)
+        return table_column_defs(self.run.info, state.table_sort, self.display, shown)
+
 
 def open_page(services: Services, run_id: object) -> Page | None:
     if not isinstance(run_id, str):
@@ -89,6 +97,7 @@ def register(app: Dash, services: Services) -> None:
     _register_table(app, services)
     _register_detail(app, services)
     _register_export(app, services)
+    _register_column_chooser(app, services)
     _register_clientside(app)
 
 
@@ -105,6 +114,7 @@ _REDUCER_OUTPUTS = {
     "columns": Output(Explorer.TABLE, "columnDefs"),
     "filter_model": Output(Explorer.TABLE, "filterModel"),
     "segments": Output(SEGMENTS, "value"),
+    "feedback": Output(FEEDBACK, "children"),
     **{name: Output(cid, "value") for name, cid in CONTROLS.items()},
     # Drawn here rather than by callbacks listening to the stores: one round trip per change.
     # The charts callback draws them too, after a saved decision (hence the duplicates).
@@ -135,6 +145,7 @@ _REDUCER_STATE = {
     "item_store": State(Explorer.ITEM_STATE, "data"),
     "chart_store": State(Explorer.CHART_STATE, "data"),
     "run_id": State(Explorer.RUN_ID, "data"),
+    "column_choice": State(Explorer.COLUMN_CHOICE, "data"),
 }
 
 
@@ -156,13 +167,14 @@ def _register_reducer(app: Dash, services: Services) -> None:
         parsed = _apply(page, previous, args)
         if not from_url and parsed.state == previous and not parsed.problems:
             return _unchanged()
-        outputs = _outputs(page, previous, parsed, from_url)
+        outputs = _outputs(page, previous, parsed, from_url, args["column_choice"])
         return _keep_views_on_screen(outputs, args) if from_url else outputs
 
 
 def _unchanged() -> dict[str, Any]:
     return {name: no_update for name in _REDUCER_OUTPUTS} | {
-        "segments": [no_update] * len(ctx.outputs_grouping["segments"])
+        "segments": [no_update] * len(ctx.outputs_grouping["segments"]),
+        "feedback": [no_update] * len(ctx.outputs_grouping["feedback"]),
     }
 
 
@@ -184,9 +196,12 @@ def _apply(page: Page, previous: FilterState, args: dict[str, Any]) -> ParsedFil
 
 
 def _outputs(
-    page: Page, previous: FilterState, parsed: ParsedFilters, from_url: bool
+    page: Page, previous: FilterState, parsed: ParsedFilters, from_url: bool, choice: object
 ) -> dict[str, Any]:
     state, trigger = parsed.state, ctx.triggered_id
+    beside = feedback_of(parsed.field_problems)
+    # A control whose text was not understood keeps the text, next to the sentence about it.
+    refused = {feedback_field(field) for field, _sentence in parsed.field_problems}
     views, before = views_of(state), views_of(previous)
     controls = controls_of(state)
     axes = q.default_heatmap_axes(page.run, state, indexes=page.indexes) or (None, None)
@@ -198,16 +213,22 @@ def _outputs(
         "charts": views.charts if from_url or views.charts != before.charts else no_update,
         "table": views.table if from_url or views.table != before.table else no_update,
         "item": views.item if from_url or views.item != before.item else no_update,
-        "problems": problem_alert(parsed.problems),
-        "chips": chip_badges(chips(state)),
+        "problems": problem_alert(parsed.general_problems),
+        "chips": chip_badges(chips(state, page.display)),
         "detail_open": state.item is not None,
-        "columns": table_column_defs(page.run.info, state.table_sort) if from_url else no_update,
+        "columns": page.columns(state, choice) if from_url else no_update,
         "filter_model": filter_model_of(state.table_filters) if from_url else no_update,
         "segments": [
             controls["segments"].get(entry["id"]["column"])
             for entry in ctx.outputs_grouping["segments"]
         ],
-        **{name: no_update if cid == trigger else controls[name] for name, cid in CONTROLS.items()},
+        "feedback": [
+            beside.get(entry["id"]["field"]) for entry in ctx.outputs_grouping["feedback"]
+        ],
+        **{
+            name: no_update if cid == trigger or feedback_field(name) in refused else controls[name]
+            for name, cid in CONTROLS.items()
+        },
     }
 
 
@@ -299,7 +320,7 @@ def _register_detail(app: Dash, services: Services) -> None:
         why = explain(services.runs, page.run, detail.item_id, indexes=page.indexes)
         given = PredictionColumns.from_card(page.run.model_card)
         rows = [c.as_row() for c in similar]
-        return detail_body(detail, rows, why, given), f"Item {detail.item_id}"
+        return detail_body(detail, rows, why, given, page.display), f"Item {detail.item_id}"
 
 
 def _register_export(app: Dash, services: Services) -> None:
@@ -316,10 +337,38 @@ def _register_export(app: Dash, services: Services) -> None:
         kind = EXPORT_TYPES.get(ctx.triggered_id)
         if page is None or kind is None:
             return no_update
-        frame = q.export_rows(page.run, page.state(table), indexes=page.indexes)
+        rows = q.export_rows(page.run, page.state(table), indexes=page.indexes)
+        current = services.reviewing.decisions.decisions(page.run.info.dataset)
+        frame = with_decisions(rows, current)
         name = f"pricescope-{page.run.run_id}.{kind}"
         payload = to_csv_bytes(frame) if kind == "csv" else to_excel_bytes(frame)
         return dcc.send_bytes(payload, name)
+
+
+def _register_column_chooser(app: Dash, services: Services) -> None:
+    # The browser remembers the ticks (a localStorage store); on load they come back to the list
+    # and the grid, and every change is remembered. One callback, so the list and the store can
+    # feed each other without a loop between callbacks.
+    @app.callback(
+        Output(Explorer.COLUMN_CHOICE, "data"),
+        Output(Explorer.COLUMN_LIST, "value"),
+        Output(Explorer.TABLE, "columnDefs", allow_duplicate=True),
+        Input(Explorer.COLUMN_LIST, "value"),
+        State(Explorer.COLUMN_CHOICE, "data"),
+        State(Explorer.TABLE_STATE, "data"),
+        State(Explorer.RUN_ID, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def choose_columns(ticked: object, remembered: object, table: object, run_id: object) -> Any:
+        page = open_page(services, run_id)
+        chosen = ctx.triggered_id == Explorer.COLUMN_LIST
+        if page is None or not (chosen or isinstance(remembered, dict)):
+            return no_update, no_update, no_update  # nothing remembered: the layout's defaults
+        if chosen:
+            remembered = remembered_choice(page.run.info, remembered, ticked)
+        columns = page.columns(page.state(table), remembered)
+        ticks = [c["field"] for c in columns[1:] if not c["hide"]]
+        return remembered if chosen else no_update, ticks, columns
 
 
 def _register_clientside(app: Dash) -> None:

@@ -72,6 +72,11 @@ class Explorer(StrEnum):
     DETAIL_BODY = "explorer-detail-body"
     COPY_LINK = "explorer-copy-link"
     DECISION_FILTER = "explorer-decision-filter"
+    FILTER_FEEDBACK = "explorer-filter-feedback"  # pattern: {"type": ..., "field": <field>}
+    COLUMN_CHOICE = "explorer-column-choice"  # the browser's remembered column choice
+    COLUMN_CHOOSER = "explorer-column-chooser"
+    COLUMN_POPOVER = "explorer-column-popover"
+    COLUMN_LIST = "explorer-column-list"
 
 
 class Reviews(StrEnum):

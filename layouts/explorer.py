@@ -14,31 +14,26 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.auth import Identity, current_identity
+from dashboard.display import Display
 from dashboard.errors import InputError
 from dashboard.figures.theme import Figure
-from dashboard.filters import (
-    DEFAULT_TABLE_SORT,
-    DIRECTION_LABELS,
-    DIRECTIONS,
-    HEATMAP_METRICS,
-    FilterState,
-)
+from dashboard.filters import DEFAULT_TABLE_SORT, HEATMAP_METRICS, FilterState
 from dashboard.filters.events import views_of
-from dashboard.filters.fields import BY_FIELD, FILTERS, range_of
 from dashboard.ids import Explorer
 from dashboard.query.explorer import segment_categories
+from dashboard.run_display import display_for
 from dashboard.runs import Run
 from dashboard.services import Services
-from layouts.explorer_parts import table_column_defs
+from layouts.explorer_columns import column_chooser, table_column_defs
+from layouts.explorer_filters import filter_sidebar
 from layouts.explorer_review import (
     ROW_SELECTION,
     item_review_section,
-    review_filter,
     review_stores,
     table_toolbar,
 )
 from layouts.explorer_views import ChartViews, chart_views
-from layouts.widgets import GRAPH_CONFIG, chart_card, dom_id, notice
+from layouts.widgets import GRAPH_CONFIG, chart_card, notice
 
 # Chart interactions the analyst uses here: lasso and box select stay in the mode bar.
 SCATTER_CONFIG = {**GRAPH_CONFIG, "modeBarButtonsToRemove": ["autoScale2d"]}
@@ -60,6 +55,9 @@ def layout(services: Services, run: str | None = None) -> Component:
             "warning",
         )
     first = views_of(FilterState())
+    display = display_for(services.settings, loaded.info)
+    categories = segment_categories(loaded, indexes=services.explorer_indexes)
+    views = chart_views(services, loaded, FilterState())
     return html.Div(
         [
             dcc.Location(id=Explorer.URL, refresh=False),
@@ -72,12 +70,15 @@ def layout(services: Services, run: str | None = None) -> Component:
             *review_stores(),
             dbc.Row(
                 [
-                    dbc.Col(_filters(services, loaded), lg=3, xl=2, className="explorer-filters"),
+                    # A third of a 1280 px window is what the longest labels need; two twelfths
+                    # from 1400 px.
                     dbc.Col(
-                        _main(loaded, identity, chart_views(services, loaded, FilterState())),
-                        lg=9,
-                        xl=10,
+                        filter_sidebar(categories, display),
+                        lg=3,
+                        xxl=2,
+                        className="explorer-filters",
                     ),
+                    dbc.Col(_main(loaded, identity, views, display), lg=9, xxl=10),
                 ],
                 className="g-3",
             ),
@@ -87,122 +88,10 @@ def layout(services: Services, run: str | None = None) -> Component:
     )
 
 
-def _filters(services: Services, run: Run) -> Component:
-    categories = segment_categories(run, indexes=services.explorer_indexes)
-    segment_controls = [
-        html.Div(
-            [
-                dbc.Label(
-                    column,
-                    html_for=dom_id({"type": Explorer.SEGMENT, "column": column}),
-                    className="filter-label",
-                ),
-                dcc.Dropdown(
-                    id={"type": Explorer.SEGMENT, "column": column},
-                    options=[{"label": value, "value": value} for value in values],
-                    multi=True,
-                    placeholder="All",
-                    className="segment-dropdown",
-                ),
-            ],
-            className="mb-2",
-        )
-        for column, values in categories.items()
-    ]
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H6("Filters", className="mb-3"),
-                dbc.Input(
-                    id=Explorer.SEARCH,
-                    type="search",
-                    placeholder="Search id or name",
-                    debounce=True,
-                    className="mb-3",
-                    maxLength=200,
-                ),
-                dbc.Label("Direction", className="filter-label"),
-                dbc.Checklist(
-                    id=Explorer.DIRECTIONS,
-                    options=[{"label": DIRECTION_LABELS[d], "value": d} for d in DIRECTIONS],
-                    value=[],
-                    className="mb-2",
-                ),
-                dbc.Switch(
-                    id=Explorer.FLAGGED_ONLY, label="Flagged only", value=False, className="mb-3"
-                ),
-                *review_filter(),
-                *_number_filters(),
-                html.Hr(),
-                *segment_controls,
-            ]
-        ),
-        className="chart-card",
-    )
-
-
-def _number_filters() -> list[Component]:
-    """The sidebar's number inputs, from the filter table: a range as one pair, a bound alone."""
-    shown: list[Component] = []
-    for entry in FILTERS:
-        paired = range_of(entry.field)
-        if entry.kind != "number" or entry.control is None:
-            continue
-        if paired is None:
-            shown.append(_number_input(entry.label, entry.control, entry.placeholder))
-        elif entry.field == paired.low:
-            high = BY_FIELD[paired.high]
-            assert high.control is not None
-            shown.append(
-                _number_pair(
-                    paired.label,
-                    entry.control,
-                    entry.placeholder or "min",
-                    high.control,
-                    high.placeholder or "max",
-                )
-            )
-    return shown
-
-
-def _number_input(label: str, component_id: str, placeholder: str) -> Component:
-    return html.Div(
-        [
-            dbc.Label(label, className="filter-label"),
-            dbc.Input(
-                id=component_id,
-                type="number",
-                min=0,
-                debounce=True,
-                placeholder=placeholder,
-                size="sm",
-            ),
-        ],
-        className="mb-2",
-    )
-
-
-def _number_pair(label: str, low_id: str, low: str, high_id: str, high: str) -> Component:
-    return html.Div(
-        [
-            dbc.Label(label, className="filter-label"),
-            dbc.InputGroup(
-                [
-                    dbc.Input(id=low_id, type="number", min=0, debounce=True, placeholder=low),
-                    dbc.InputGroupText("–"),
-                    dbc.Input(id=high_id, type="number", min=0, debounce=True, placeholder=high),
-                ],
-                size="sm",
-            ),
-        ],
-        className="mb-2",
-    )
-
-
-def _main(run: Run, identity: Identity | None, first: ChartViews) -> Component:
+def _main(run: Run, identity: Identity | None, first: ChartViews, display: Display) -> Component:
     kpis, scatter, scores, heatmap, bars = first
     segments = list(run.info.columns.segments)
-    axis_options = [{"label": name, "value": name} for name in segments]
+    axis_options = [{"label": display.label(name), "value": name} for name in segments]
     return html.Div(
         [
             html.Div(id=Explorer.PROBLEMS),
@@ -278,6 +167,7 @@ def _main(run: Run, identity: Identity | None, first: ChartViews) -> Component:
                             html.Span(id=Explorer.TABLE_COUNT, className="text-muted small"),
                             html.Div(
                                 [
+                                    column_chooser(run.info, display),
                                     dbc.Button(
                                         "CSV",
                                         id=Explorer.EXPORT_CSV,
@@ -300,7 +190,7 @@ def _main(run: Run, identity: Identity | None, first: ChartViews) -> Component:
                         className="d-flex align-items-center mb-2",
                     ),
                     table_toolbar(identity),
-                    _table(run),
+                    _table(run, display),
                 ]
             ),
         ]
@@ -308,11 +198,13 @@ def _main(run: Run, identity: Identity | None, first: ChartViews) -> Component:
 
 
 def _axis_picker(label: str, component_id: str, options: list[dict[str, str]]) -> Component:
+    # Each picker as wide as its longest choice ("Money at stake", a long column name), wrapping
+    # to the next line on a narrow chart rather than cutting a name short.
     return dbc.Col(
         dbc.InputGroup(
             [dbc.InputGroupText(label), dbc.Select(id=component_id, options=options)], size="sm"
         ),
-        md=4,
+        width="auto",
     )
 
 
@@ -320,16 +212,16 @@ def _graph(component_id: str, figure: Figure, config: object = GRAPH_CONFIG) -> 
     return dcc.Graph(id=component_id, figure=figure, config=config)  # type: ignore[arg-type]
 
 
-def _table(run: Run) -> Component:
+def _table(run: Run, display: Display) -> Component:
     return dag.AgGrid(
         id=Explorer.TABLE,
         rowModelType="infinite",
-        columnDefs=table_column_defs(run.info, DEFAULT_TABLE_SORT),
+        columnDefs=table_column_defs(run.info, DEFAULT_TABLE_SORT, display),
         defaultColDef={
             "sortable": True,
             "resizable": True,
             "flex": 1,
-            "minWidth": 110,
+            "minWidth": 100,
             "filterParams": {"maxNumConditions": 2, "buttons": ["reset"]},
         },
         dashGridOptions={
@@ -341,6 +233,16 @@ def _table(run: Run) -> Component:
             "suppressAnimationFrame": True,
             "getRowId": {"function": "params.data.item_id"},
             "rowSelection": ROW_SELECTION,
+            # The tick box column: narrow, and no sort or filter marks in a header with no name.
+            "selectionColumnDef": {
+                "sortable": False,
+                "filter": False,
+                "resizable": False,
+                "suppressHeaderMenuButton": True,
+                "width": 48,
+                "maxWidth": 48,
+                "minWidth": 48,
+            },
         },
         # The reducer sends the first block of rows with the KPIs, in the grid's ``context``
         # option; assets/explorer_grid.js hands them to the grid when that option changes.

@@ -1,5 +1,6 @@
-"""Pieces of the Explorer that callbacks fill in: the KPI strip, the chips, the problems, the grid's
-columns and the item detail panel."""
+"""Pieces of the Explorer that callbacks fill in: the KPI strip, the chips, the problems and the
+item detail panel, in the words and currency of the run on screen (:class:`Display`).
+The grid's columns are in :mod:`layouts.explorer_columns`."""
 
 from __future__ import annotations
 
@@ -9,34 +10,23 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.display import Display
 from dashboard.explain.contributions import Explanation
 from dashboard.figures.explorer import item_interval_figure
-from dashboard.filters import Chip
-from dashboard.filters.table_model import table_columns
-from dashboard.formatting import count, money, percent
+from dashboard.filters import DIRECTION_LABELS, Chip
+from dashboard.formatting import count, percent
 from dashboard.ids import Explorer
 from dashboard.query.explorer import ExplorerKpis, ItemDetail
-from dashboard.runs import RunInfo
 from dashboard.scoring.given import PredictionColumns
-from layouts.explorer_review import review_column_defs
-from layouts.widgets import DIRECTION_CLASSES, GRAPH_CONFIG, MONEY_FORMAT, SCORE_FORMAT
+from layouts.widgets import GRAPH_CONFIG
 
-_HEADERS = {
-    "item_id": "Item",
-    "actual": "Price",
-    "fair_price": "Fair price",
-    "lower": "Interval low",
-    "upper": "Interval high",
-    "score": "Score",
-    "direction": "Direction",
-    "flagged": "Flagged",
-    "at_stake": "At stake",
-}
-_SCORES = {"score"}
-SHOWN_SEGMENTS = 3
+# Attributes that count things: shown as whole numbers ("1,204", not "1204.0").
+_COUNTS = ("volume", "quantity", "units", "qty")
 
 
-def kpi_strip(kpis: ExplorerKpis) -> Component:
+def kpi_strip(kpis: ExplorerKpis, display: Display | None = None) -> Component:
+    shown = display or Display()
+
     def cell(title: str, value: str, detail: str = "", tone: str = "") -> dbc.Col:
         return dbc.Col(
             html.Div(
@@ -58,8 +48,8 @@ def kpi_strip(kpis: ExplorerKpis) -> Component:
             cell("Flagged", count(kpis.flagged), f"{share} of these items"),
             cell("Under-priced", count(kpis.flagged_under), "flagged", "under"),
             cell("Over-priced", count(kpis.flagged_over), "flagged", "over"),
-            cell("At stake, under", money(kpis.at_stake_under), "gap × volume", "under"),
-            cell("At stake, over", money(kpis.at_stake_over), "gap × volume", "over"),
+            cell("At stake, under", shown.money(kpis.at_stake_under), "gap × volume", "under"),
+            cell("At stake, over", shown.money(kpis.at_stake_over), "gap × volume", "over"),
         ],
         className="g-2 kpi-strip",
     )
@@ -100,47 +90,16 @@ def problem_alert(problems: tuple[str, ...]) -> Component | None:
     )
 
 
-def table_column_defs(run_info: RunInfo, sort: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
-    """AG Grid's columns for a run, showing ``sort`` (the state's order) in the headers."""
-    order = {column: (index, direction) for index, (column, direction) in enumerate(sort)}
-    # A few segment columns give context; the rest stay filterable (via links) but hidden, so the
-    # prices fit on screen.
-    shown = {c for c in run_info.columns.segments if c != run_info.columns.group}
-    shown = set(sorted(shown, key=list(run_info.columns.segments).index)[:SHOWN_SEGMENTS])
-    definitions: list[dict[str, Any]] = []
-    for column, kind in table_columns(run_info).items():
-        definition: dict[str, Any] = {
-            "field": column,
-            "headerName": _HEADERS.get(column, column.replace("_", " ").capitalize()),
-            "filter": "agNumberColumnFilter" if kind == "number" else "agTextColumnFilter",
-        }
-        if kind == "number":
-            definition["type"] = "rightAligned"
-            definition["valueFormatter"] = SCORE_FORMAT if column in _SCORES else MONEY_FORMAT
-        if column == "item_id":
-            definition.update(pinned="left", minWidth=170)
-        elif kind == "text" and column not in _HEADERS:
-            definition["hide"] = column not in shown
-        if column == "direction":
-            definition["cellClassRules"] = DIRECTION_CLASSES
-        if column in order:
-            definition.update(sort=order[column][1], sortIndex=order[column][0])
-        else:
-            definition.update(sort=None, sortIndex=None)
-        definitions.append(definition)
-    # The review marks sit next to the item id, where an analyst scanning the list looks first.
-    definitions[1:1] = review_column_defs()
-    return definitions
-
-
 def detail_body(
     detail: ItemDetail,
     comparables: list[dict[str, Any]] | None = None,
     why: Explanation | None = None,
     given: PredictionColumns | None = None,
+    display: Display | None = None,
 ) -> Component:
     """The item's price against its interval, then why (PriceScope's model) or whose prediction
     (``given``: the analyst's model, which PriceScope cannot explain), comparables, attributes."""
+    shown = display or Display()
     tone = "under" if detail.direction == "under" else "over" if detail.direction == "over" else ""
     verdict = {
         "under": "Priced below its interval",
@@ -151,15 +110,17 @@ def detail_body(
         [
             html.Div(
                 [
-                    html.Span(f"{detail.actual:,.2f}", className=f"detail-price {tone}"),
+                    html.Span(shown.price(detail.actual), className=f"detail-price {tone}"),
                     html.Span(
-                        f" against a fair price of {detail.fair_price:,.2f}", className="text-muted"
+                        f" against a fair price of {shown.price(detail.fair_price)}",
+                        className="text-muted",
                     ),
                 ]
             ),
             html.Div(
-                f"{verdict} ({detail.lower:,.2f} – {detail.upper:,.2f}) · score {detail.score:.2f}"
-                f"{' · flagged' if detail.flagged else ''} · at stake {money(detail.at_stake)}",
+                f"{verdict} ({shown.price(detail.lower)} – {shown.price(detail.upper)}) · "
+                f"score {detail.score:.2f}{' · flagged' if detail.flagged else ''} · "
+                f"at stake {shown.money(detail.at_stake)}",
                 className="small",
             ),
         ],
@@ -179,7 +140,7 @@ def detail_body(
     if given is not None:
         sections.append(_given_section(given))
     elif why is not None:
-        sections.append(_reasons_section(why))
+        sections.append(_reasons_section(why, shown))
     else:
         sections.append(
             html.Div(
@@ -190,8 +151,8 @@ def detail_body(
             )
         )
     if comparables:
-        sections.append(_comparables_section(comparables))
-    sections.append(_attributes_section(detail))
+        sections.append(_comparables_section(comparables, shown))
+    sections.append(_attributes_section(detail, shown))
     return html.Div(sections, className="item-detail")
 
 
@@ -213,13 +174,13 @@ def _given_section(given: PredictionColumns) -> Component:
     )
 
 
-def _reasons_section(why: Explanation, shown: int = 8) -> Component:
+def _reasons_section(why: Explanation, display: Display, shown: int = 8) -> Component:
     reasons = why.top(shown)
     widest = max((abs(r.log_effect) for r in reasons), default=0.0) or 1.0
     rows = [
         html.Tr(
             [
-                html.Td(r.feature, className="text-nowrap"),
+                html.Td(display.label(r.feature), className="text-nowrap"),
                 html.Td(r.value, className="text-muted text-nowrap"),
                 html.Td(
                     html.Div(
@@ -237,9 +198,9 @@ def _reasons_section(why: Explanation, shown: int = 8) -> Component:
         [
             html.H6("Why this fair price", className="mt-3"),
             html.Div(
-                f"From a typical item at {why.reference_price:,.2f} to this item's fair price of "
-                f"{why.fair_price:,.2f}: what each feature adds or takes away (they multiply up "
-                "exactly to the fair price).",
+                f"From a typical item at {display.price(why.reference_price)} to this item's fair "
+                f"price of {display.price(why.fair_price)}: what each feature adds or takes away "
+                "(they multiply up exactly to the fair price).",
                 className="small text-muted mb-1",
             ),
             dbc.Table(html.Tbody(rows), size="sm", borderless=True, className="reasons"),
@@ -247,19 +208,21 @@ def _reasons_section(why: Explanation, shown: int = 8) -> Component:
     )
 
 
-def _comparables_section(comparables: list[dict[str, Any]]) -> Component:
-    header = html.Thead(
-        html.Tr([html.Th(h) for h in ("Item", "Price", "Fair price", "Score", "Direction")])
-    )
+def _comparables_section(comparables: list[dict[str, Any]], display: Display) -> Component:
+    columns = ("item_id", "actual", "fair_price", "score", "direction")
+    header = html.Thead(html.Tr([html.Th(display.label(c)) for c in columns]))
     body = html.Tbody(
         [
             html.Tr(
                 [
                     html.Td(str(row["item_id"])),
-                    html.Td(f"{float(row['actual']):,.2f}", className="text-end"),
-                    html.Td(f"{float(row['fair_price']):,.2f}", className="text-end"),
+                    html.Td(display.price(float(row["actual"])), className="text-end"),
+                    html.Td(display.price(float(row["fair_price"])), className="text-end"),
                     html.Td(f"{float(row['score']):.2f}", className="text-end"),
-                    html.Td(str(row["direction"]), className=f"cell-{row['direction']}"),
+                    html.Td(
+                        DIRECTION_LABELS.get(str(row["direction"]), str(row["direction"])),
+                        className=f"cell-{row['direction']}",
+                    ),
                 ]
             )
             for row in comparables
@@ -274,9 +237,14 @@ def _comparables_section(comparables: list[dict[str, Any]]) -> Component:
     )
 
 
-def _attributes_section(detail: ItemDetail) -> Component:
+def _attributes_section(detail: ItemDetail, display: Display) -> Component:
     rows = [
-        html.Tr([html.Th(name, className="fw-normal text-muted"), html.Td(str(value))])
+        html.Tr(
+            [
+                html.Th(display.label(name), className="fw-normal text-muted"),
+                html.Td(_attribute_text(name, value)),
+            ]
+        )
         for name, value in detail.attributes
     ]
     return html.Div(
@@ -285,3 +253,12 @@ def _attributes_section(detail: ItemDetail) -> Component:
             dbc.Table(html.Tbody(rows), size="sm", borderless=True),
         ]
     )
+
+
+def _attribute_text(name: str, value: object) -> str:
+    """An attribute as read: counts (volume…) as whole numbers, missing values as a dash."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and any(word in name.lower() for word in _COUNTS):
+        return f"{round(value):,}"
+    return str(value)

@@ -8,7 +8,7 @@ a bare ``/explorer`` link opens, so the first view arrives with the page.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dash import Patch
@@ -26,6 +26,7 @@ from dashboard.filters import FilterState, filter_model_of, sort_model_of
 from dashboard.query import explorer as q
 from dashboard.query.explorer_memo import explorer_memoised
 from dashboard.reviews.annotate import annotate_rows
+from dashboard.run_display import display_for
 from dashboard.runs import Run
 from dashboard.services import Services
 from layouts.explorer_parts import kpi_strip
@@ -52,18 +53,24 @@ def chart_views(
 ) -> ChartViews:
     """Every chart for ``state``; the scatter (the one not cached) only if ``parts`` names it."""
     summaries = chart_summaries(services, run, state)
+    display = display_for(services.settings, run.info)
+    # The charts name their columns as the table and filters do ("Brand tier", not brand_tier).
+    heatmap = summaries.heatmap and replace(
+        summaries.heatmap,
+        x_column=display.label(summaries.heatmap.x_column),
+        y_column=display.label(summaries.heatmap.y_column),
+    )
+    bars = summaries.bars and replace(summaries.bars, column=display.label(summaries.bars.column))
     return (
-        kpi_strip(summaries.kpis),
+        kpi_strip(summaries.kpis, display),
         scatter_figure(q.scatter_points(run, state, indexes=services.explorer_indexes))
         if "scatter" in parts
         else empty_figure(""),
         score_histogram_figure(summaries.scores),
-        heatmap_figure(summaries.heatmap)
-        if summaries.heatmap
+        heatmap_figure(heatmap)
+        if heatmap
         else empty_figure("This run has fewer than two segment columns"),
-        segment_bars_figure(summaries.bars)
-        if summaries.bars
-        else empty_figure("This run has no segment columns"),
+        segment_bars_figure(bars) if bars else empty_figure("This run has no segment columns"),
     )
 
 
@@ -124,7 +131,10 @@ def table_block(
         request.get("filterModel"),
         indexes=services.explorer_indexes,
     )
-    count = f"{rows.row_count:,} items" + (" · " + " ".join(rows.problems) if rows.problems else "")
+    noun = "item" if rows.row_count == 1 else "items"
+    count = f"{rows.row_count:,} {noun}" + (
+        " · " + " ".join(rows.problems) if rows.problems else ""
+    )
     annotated = annotate_rows(rows.rows, run, services.reviewing)
     return TableBlock({"rowData": annotated, "rowCount": rows.row_count}, count)
 

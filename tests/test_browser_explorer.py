@@ -125,7 +125,7 @@ def test_filter_cross_filter_detail_and_shared_link(
     # Filter: winter tyres only. KPIs, table count and URL agree with the query layer.
     choose_segment(dash_duo, "season", "winter")
     wait_for(
-        lambda: "season: winter" in dash_duo.find_element(f"#{Explorer.CHIPS}").text, what="chip"
+        lambda: "Season: winter" in dash_duo.find_element(f"#{Explorer.CHIPS}").text, what="chip"
     )
     state = current_state(dash_duo, run)
     assert state.segments == (("season", ("winter",)),)
@@ -316,4 +316,79 @@ def test_a_filter_change_is_one_request_and_the_table_shows_its_rows(
     time.sleep(0.5)  # let any late request show itself
     requests = dash_duo.driver.execute_script("return window.__callbackRequests;")
     assert len(requests) == 1 and f"{Explorer.URL}.hash" in requests[0], requests
+    assert dash_duo.get_logs() == []
+
+
+HEADER_RECTS = """
+const grid = document.querySelector(arguments[0] + ' .ag-root-wrapper').getBoundingClientRect();
+const out = {__grid: [grid.left, grid.right], __window: window.innerWidth};
+document.querySelectorAll(arguments[0] + ' .ag-header-cell').forEach((cell) => {
+  const text = cell.querySelector('.ag-header-cell-text');
+  const box = cell.getBoundingClientRect();
+  if (text && box.width > 0) { out[text.textContent.trim()] = [box.left, box.right]; }
+});
+return out;
+"""
+
+
+def header_rects(dash_duo: Any) -> dict[str, Any]:
+    return dict(dash_duo.driver.execute_script(HEADER_RECTS, f"#{Explorer.TABLE}"))
+
+
+def type_into(dash_duo: Any, component_id: str, text: str) -> None:
+    box = dash_duo.find_element(f"#{component_id}")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    box.send_keys(text, Keys.ENTER)
+
+
+def test_the_ranked_table_and_the_number_filters_as_an_analyst_meets_them(
+    dash_duo: Any, demo_settings: Settings, run: Run
+) -> None:
+    """At 1440 × 900 the ranking columns are on screen; a decimal comma is read, text that is no
+    number is refused with a sentence; a hidden column stays hidden after a reload."""
+    dash_duo.driver.set_window_size(1440, 900)
+    dash_duo.start_server(create_app(demo_settings))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/explorer")
+    dash_duo.wait_for_element(f"#{Explorer.TABLE} .ag-row", timeout=30)
+
+    rects = header_rects(dash_duo)
+    left, right = rects["__grid"]
+    assert right <= rects["__window"]
+    for header in ("Item", "Score", "Direction", "At stake", "Price", "Fair price"):
+        assert left <= rects[header][0] and rects[header][1] <= right, (header, rects)
+    assert "Flag history" not in rects  # empty for most items: in the chooser, not on screen
+
+    # "0,5" is one half, and the chip says so.
+    type_into(dash_duo, Explorer.MIN_SCORE, "0,5")
+    wait_for(lambda: current_state(dash_duo, run).min_score == 0.5, what="score ≥ 0.5 applied")
+    dash_duo.wait_for_contains_text(f"#{Explorer.CHIPS}", "Score ≥ 0.5", timeout=10)
+    expected = q.kpi_strip(run, FilterState(min_score=0.5)).items
+    wait_for(lambda: kpi(dash_duo, "Items") == f"{expected:,}", what="items of score ≥ 0.5")
+
+    # "abc" is no number: a sentence under the field, and no score filter at all.
+    type_into(dash_duo, Explorer.MIN_SCORE, "abc")
+    feedback = '[id*="min_score"][id*="filter-feedback"]'
+    dash_duo.wait_for_text_to_equal(
+        feedback, "Minimum score must be a number; 'abc' was ignored.", timeout=10
+    )
+    wait_for(lambda: current_state(dash_duo, run).min_score is None, what="no score filter")
+    wait_for(lambda: kpi(dash_duo, "Items") == f"{len(run.items):,}", what="every item again")
+    assert "Score" not in dash_duo.find_element(f"#{Explorer.CHIPS}").text
+    assert dash_duo.find_element(f"#{Explorer.MIN_SCORE}").get_attribute("value") == "abc"
+
+    # The column chooser hides Direction; the browser remembers it across a reload.
+    dash_duo.find_element(f"#{Explorer.COLUMN_CHOOSER}").click()
+    tick = dash_duo.wait_for_element(f"#{Explorer.COLUMN_LIST} input[value='direction']")
+    tick.click()
+    wait_for(lambda: "Direction" not in header_rects(dash_duo), what="Direction hidden")
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_element(f"#{Explorer.TABLE} .ag-row", timeout=30)
+    wait_for(lambda: "Score" in header_rects(dash_duo), what="the grid's headers after reload")
+    # The remembered choice is applied by the page's first callbacks.
+    wait_for(lambda: "Direction" not in header_rects(dash_duo), what="Direction still hidden")
+    assert "At stake" in header_rects(dash_duo)
+    dash_duo.find_element(f"#{Explorer.COLUMN_CHOOSER}").click()
+    ticks = f"#{Explorer.COLUMN_LIST} input[value='direction']"
+    assert not dash_duo.wait_for_element(ticks).is_selected()
     assert dash_duo.get_logs() == []

@@ -20,6 +20,7 @@ from dashboard.config import Settings
 from dashboard.figures.explorer import scatter_trace_codes
 from dashboard.filters import FilterState, from_url_hash
 from dashboard.filters.events import views_of
+from dashboard.filters.fields import FEEDBACK_FIELDS
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
 from dashboard.runs import Run, RunStore
@@ -28,6 +29,8 @@ from testkit.callback_requests import callback_payload, find_callback, id_key
 
 ALL_SEGMENTS = '{"column":["ALL"],"type":"explorer-segment"}'
 ALL_CHIPS = '{"key":["ALL"],"type":"explorer-chip"}'
+ALL_FEEDBACK = '{"field":["ALL"],"type":"explorer-filter-feedback"}'
+FEEDBACK_LINES = [{"type": str(Explorer.FILTER_FEEDBACK), "field": f} for f in FEEDBACK_FIELDS]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,8 @@ def post(
         for k, v in values.items()
     }
     spec = find_callback(dependencies, output=output_part)
-    payload = callback_payload(spec, named, changed, {ALL_SEGMENTS: dropdowns, ALL_CHIPS: []})
+    wildcards = {ALL_SEGMENTS: dropdowns, ALL_CHIPS: [], ALL_FEEDBACK: FEEDBACK_LINES}
+    payload = callback_payload(spec, named, changed, wildcards)
     return client.post("/_dash-update-component", json=payload)
 
 
@@ -73,7 +77,17 @@ def reducer(app_client: Any, run: Run, changed: str, **values: Any) -> dict[str,
 
 
 def problems_text(response: dict[str, Any]) -> str:
-    return json.dumps(response.get(str(Explorer.PROBLEMS), {}))
+    """The page's sentences: the alert above the views and those under the number filters."""
+    return json.dumps([response.get(str(Explorer.PROBLEMS), {}), feedback_text(response)])
+
+
+def feedback_text(response: dict[str, Any]) -> dict[str, Any]:
+    """The sentence under each number filter, by field (``None`` where there is none)."""
+    return {
+        line["field"]: response[id_key(line)]["children"]
+        for line in FEEDBACK_LINES
+        if id_key(line) in response
+    }
 
 
 def test_a_filter_change_writes_the_url_and_the_chart_state(app_client: Any) -> None:
@@ -102,6 +116,33 @@ def test_the_maximum_score_input_bounds_the_score_and_is_checked_against_the_min
     upside_down = {changed: 1, f"{Explorer.MIN_SCORE}.value": 2}
     response = reducer(app_client, run, changed, **upside_down)
     assert "The minimum score is above the maximum score" in problems_text(response)
+
+
+def test_number_filters_read_a_decimal_comma_and_say_what_they_cannot_read(
+    app_client: Any,
+) -> None:
+    run = app_client[1]
+    score = f"{Explorer.MIN_SCORE}.value"
+    response = reducer(app_client, run, score, **{score: "0,5"})
+    assert response[str(Explorer.URL)]["hash"] == "#score=0.5"
+    assert "Score ≥ 0.5" in json.dumps(response[str(Explorer.CHIPS)], ensure_ascii=False)
+    assert not any(feedback_text(response).values())
+
+    response = reducer(app_client, run, score, **{score: "abc"})
+    assert feedback_text(response)["min_score"] == (
+        "Minimum score must be a number; 'abc' was ignored."
+    )
+    assert response[str(Explorer.URL)]["hash"] == "#"  # nothing applied
+    assert response[str(Explorer.PROBLEMS)]["children"] is None  # said once, under the field
+
+    low, high = f"{Explorer.PRICE_MIN}.value", f"{Explorer.PRICE_MAX}.value"
+    response = reducer(app_client, run, low, **{low: "-5"})
+    assert (
+        feedback_text(response)["price_min"] == "Minimum price cannot be negative; -5 was ignored."
+    )
+    response = reducer(app_client, run, low, **{low: "200", high: "100,5"})
+    assert "minimum price is above the maximum price" in feedback_text(response)["price_min"]
+    assert response[str(Explorer.URL)]["hash"] == "#"
 
 
 @pytest.mark.parametrize(

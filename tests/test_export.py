@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import numpy as np
 import openpyxl
@@ -14,9 +15,11 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboard.errors import InputError
-from dashboard.export import FORMULA_START, to_csv_bytes, to_excel_bytes
+from dashboard.export import FORMULA_START, to_csv_bytes, to_excel_bytes, with_decisions
 from dashboard.filters import FilterState
 from dashboard.query.explorer import export_rows
+from dashboard.reviews.actions import ACCEPTED, REPRICE
+from dashboard.reviews.model import Decision
 from testkit.synthetic_run import synthetic_run
 
 
@@ -104,3 +107,41 @@ def test_an_explorer_export_opens_with_its_types() -> None:
     region = rows[0].index("region")
     assert {r[region] for r in rows[1:]} <= {"North", "South", "East", "West", "'=Other"}
     assert "'=Other" in {r[region] for r in rows[1:]}
+
+
+def test_the_explorer_export_carries_each_items_current_decision() -> None:
+    run = synthetic_run(300, seed=2)
+    frame = export_rows(run, FilterState(directions=("under",)))
+    first, second = (str(i) for i in frame["item_id"].head(2))
+    when = datetime(2026, 11, 29, 8, 45, tzinfo=UTC)
+    common = {"dataset": "demo", "reason_code": "competitor", "note": "", "run_id": run.run_id}
+    decisions = {
+        first: Decision(
+            item_id=first,
+            version=2,
+            action=REPRICE,
+            new_price=99.5,
+            decided_by="ana",
+            decided_at=when,
+            **common,
+        ),
+        second: Decision(
+            item_id=second,
+            version=1,
+            action=ACCEPTED,
+            new_price=None,
+            decided_by="ana",
+            decided_at=when,
+            **common,
+        ),
+    }
+    rows = read_excel(to_excel_bytes(with_decisions(frame, decisions)))
+    header = rows[0]
+    decision, new_price = header.index("decision"), header.index("new_price")
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id[first][decision] == "Reprice" and by_id[first][new_price] == 99.5
+    assert by_id[second][decision] == "Accepted as is" and by_id[second][new_price] is None
+    undecided = [r for r in rows[1:] if r[0] not in decisions]
+    assert undecided and all(r[decision] is None and r[new_price] is None for r in undecided)
+    text = to_csv_bytes(with_decisions(frame, decisions)).decode("utf-8-sig")
+    assert f"{first}," in text and ",Reprice,99.5" in text

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dashboard.display import Display
 from dashboard.filters import (
     DEFAULT_TABLE_SORT,
     MAX_SEGMENT_VALUES,
@@ -496,20 +497,28 @@ def busy_state() -> FilterState:
 def test_every_active_filter_has_a_chip_with_a_readable_label() -> None:
     labels = {chip.key: chip.label for chip in chips(busy_state())}
     assert labels == {
-        "price": "Price 10.00 – 99.50",
+        "price": "Price €10.00 – €99.50",
         "score": "Score ≥ 0.5",
         "smax": "Score ≤ 3",
-        "stake": "At stake ≥ 12.5k",
+        "stake": "At stake ≥ €12.5k",
         "dir": "Under-priced",
         "flagged": "Flagged only",
         "search": "Search: “tyre”",
-        "seg:brand": "brand: Brand 01, Brand 02, Brand 03 +1 more",
-        "seg:season": "season: winter",
-        "sel:0:bar": "rim = 17",
+        "seg:brand": "Brand: Brand 01, Brand 02, Brand 03 +1 more",
+        "seg:season": "Season: winter",
+        "sel:0:bar": "Rim = 17",
         "sel:1:scatter": "Box: fair 10–50, actual 10–60",
-        "table:score": "Table score: > 2",
+        "table:score": "Table Score: > 2",
     }
     assert chips(FilterState()) == []
+
+
+def test_chips_speak_the_runs_currency_and_its_dataset_labels() -> None:
+    display = Display(currency="SEK", labels={"brand": "Make"})
+    labels = {chip.key: chip.label for chip in chips(busy_state(), display)}
+    assert labels["price"] == "Price 10.00 SEK – 99.50 SEK"
+    assert labels["stake"] == "At stake ≥ 12.5k SEK"
+    assert labels["seg:brand"].startswith("Make: Brand 01")
 
 
 def test_removing_a_chip_removes_exactly_that_filter() -> None:
@@ -602,3 +611,67 @@ def test_state_is_hashable_and_replace_keeps_it_frozen() -> None:
     assert {state: 1}[replace(state)] == 1
     with pytest.raises(AttributeError):
         state.search = "x"  # type: ignore[misc]
+
+
+# -- number filters: decimal comma, and a sentence for what is not understood --------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("0,5", 0.5), ("0.5", 0.5), (" 12,25 ", 12.25), ("1.250,50", 1250.5), ("1,250.50", 1250.5)],
+)
+def test_a_number_filter_reads_a_decimal_comma(text: str, number: float) -> None:
+    parsed = parse_filter_state({"min_score": text}, INFO, CATEGORIES)
+    assert parsed.state.min_score == number and not parsed.problems
+    assert chips(parsed.state)[0].label == f"Score ≥ {number:g}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "sentence"),
+    [
+        ({"min_score": "abc"}, "min_score", "Minimum score must be a number; 'abc' was ignored."),
+        (
+            {"price_min": "1,250"},
+            "price_min",
+            "Minimum price '1,250' could mean 1250 or 1.250; write it without the comma, or "
+            "with a point. It was ignored.",
+        ),
+        ({"price_min": "-5"}, "price_min", "Minimum price cannot be negative; -5 was ignored."),
+        ({"price_max": -1}, "price_max", "Maximum price cannot be negative; -1 was ignored."),
+        (
+            {"min_at_stake": "-0,5"},
+            "min_at_stake",
+            "Minimum money at stake cannot be negative; -0.5 was ignored.",
+        ),
+        (
+            {"price_min": "200", "price_max": "100,5"},
+            "price_min",
+            "The minimum price is above the maximum price; the price range was ignored.",
+        ),
+    ],
+)
+def test_a_number_filter_not_understood_is_not_applied_and_gets_a_sentence(
+    raw: dict[str, Any], field: str, sentence: str
+) -> None:
+    parsed = parse_filter_state(raw, INFO, CATEGORIES)
+    assert parsed.state == FilterState()  # nothing of it applied
+    assert parsed.problems == (sentence,)
+    assert dict(parsed.field_problems) == {field: sentence}
+    assert parsed.general_problems == ()
+
+
+@pytest.mark.parametrize(
+    ("link", "raw"),
+    [
+        ("score=abc", {"min_score": "abc"}),
+        ("pmin=-5", {"price_min": "-5"}),
+        ("pmin=200&pmax=100,5", {"price_min": "200", "price_max": "100,5"}),
+        ("score=0%2C5", {"min_score": "0,5"}),
+    ],
+)
+def test_a_crafted_link_gets_the_same_sentences_as_the_controls(
+    link: str, raw: dict[str, Any]
+) -> None:
+    from_link = from_url_hash("#" + link, INFO, CATEGORIES)
+    from_controls = parse_filter_state(raw, INFO, CATEGORIES)
+    assert from_link == from_controls

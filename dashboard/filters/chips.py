@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from dashboard.display import Display
 from dashboard.filters.fields import FILTERS, RANGES, VIEWS, default_of, range_of
-from dashboard.filters.state import FilterState, Selection
+from dashboard.filters.state import (
+    BarSelection,
+    CellSelection,
+    FilterState,
+    Selection,
+    TableFilter,
+)
 
 _VALUES_SHOWN = 3
 
@@ -19,8 +26,10 @@ class Chip:
     label: str
 
 
-def chips(state: FilterState) -> list[Chip]:
-    """Every active filter and selection, in the order the page shows them."""
+def chips(state: FilterState, display: Display | None = None) -> list[Chip]:
+    """Every active filter and selection, in the order the page shows them, in the words and
+    currency of ``display`` (the run's; the built-in labels and default currency without one)."""
+    shown = display or Display()
     found: list[Chip] = []
     for entry in FILTERS:
         value = getattr(state, entry.field)
@@ -28,16 +37,31 @@ def chips(state: FilterState) -> list[Chip]:
         if paired is not None and paired.chip is not None and paired.chip_key is not None:
             low, high = getattr(state, paired.low), getattr(state, paired.high)
             if entry.field == paired.low and (low is not None or high is not None):
-                found.append(Chip(paired.chip_key, paired.chip(low, high)))
+                found.append(Chip(paired.chip_key, paired.chip(low, high, shown)))
         elif entry.chip is not None and value != default_of(entry.field):
-            found.append(Chip(entry.removal_key, entry.chip(value)))
+            found.append(Chip(entry.removal_key, entry.chip(value, shown)))
     for column, values in state.segments:
-        found.append(Chip(f"seg:{column}", f"{column}: {_values_label(values)}"))
+        found.append(Chip(f"seg:{column}", f"{shown.label(column)}: {_values_label(values)}"))
     for index, selection in enumerate(state.selections):
-        found.append(Chip(_selection_key(index, selection), selection.label))
+        found.append(Chip(_selection_key(index, selection), _selection_label(selection, shown)))
     for table_filter in state.table_filters:
-        found.append(Chip(f"table:{table_filter.column}", f"Table {table_filter.label}"))
+        found.append(Chip(f"table:{table_filter.column}", _table_label(table_filter, shown)))
     return found
+
+
+def _selection_label(selection: Selection, display: Display) -> str:
+    if isinstance(selection, BarSelection):
+        return f"{display.label(selection.column)} = {selection.value}"
+    if isinstance(selection, CellSelection):
+        x, y = display.label(selection.x_column), display.label(selection.y_column)
+        return f"{x} = {selection.x_value} × {y} = {selection.y_value}"
+    return selection.label
+
+
+def _table_label(table_filter: TableFilter, display: Display) -> str:
+    conditions = table_filter.label.split(": ", 1)[1]
+    heading = "Interval" if table_filter.column == "lower" else display.label(table_filter.column)
+    return f"Table {heading}: {conditions}"
 
 
 def remove_chip(state: FilterState, key: str) -> FilterState:

@@ -21,19 +21,30 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class Problems:
-    """Collects the sentences shown to the user; keeps the first few and counts the rest."""
+    """Collects the sentences shown to the user; keeps the first few and counts the rest.
+
+    A sentence about one field (``field``: a :class:`FilterState` field name) is also remembered
+    by field, so the page can show it next to that field's control.
+    """
 
     def __init__(self) -> None:
         self._sentences: list[str] = []
         self._dropped = 0
+        self._by_field: dict[str, str] = {}
 
-    def add(self, sentence: str) -> None:
+    def add(self, sentence: str, field: str | None = None) -> None:
+        if field is not None and field not in self._by_field:
+            self._by_field[field] = sentence
         if sentence in self._sentences:
             return
         if len(self._sentences) < MAX_PROBLEMS:
             self._sentences.append(sentence)
         else:
             self._dropped += 1
+
+    def by_field(self) -> tuple[tuple[str, str], ...]:
+        """``(field, sentence)`` for each field that had a problem, the first sentence only."""
+        return tuple(self._by_field.items())
 
     def extend(self, sentences: Sequence[str]) -> None:
         for sentence in sentences:
@@ -64,22 +75,67 @@ def clean_text(text: str) -> str:
     return _UNPRINTABLE.sub("", text)
 
 
-def as_float(value: object, what: str, problems: Problems) -> float | None:
-    """A finite float from a number or a numeric string; ``None`` (and no problem) for empty."""
+def as_float(
+    value: object, what: str, problems: Problems, field: str | None = None
+) -> float | None:
+    """A finite float from a number or a numeric string; ``None`` (and no problem) for empty.
+
+    Text may use a decimal comma (``0,5``) and spaces or a thousands mark (``1 250,5``,
+    ``1,250.50``); what cannot be read as one number is refused with a sentence, never guessed.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        problems.add(f"{what} must be a number; {shown(value)} was ignored.")
+        problems.add(f"{what} must be a number; {shown(value)} was ignored.", field)
         return None
     try:
-        number = float(value.strip() if isinstance(value, str) else value)
+        number = float(_decimal_text(value, what) if isinstance(value, str) else value)
+    except _AmbiguousNumberError as ambiguous:
+        problems.add(str(ambiguous), field)
+        return None
     except (ValueError, OverflowError):
-        problems.add(f"{what} must be a number; {shown(value)} was ignored.")
+        problems.add(f"{what} must be a number; {shown(value)} was ignored.", field)
         return None
     if not math.isfinite(number):
-        problems.add(f"{what} must be a finite number; {shown(value)} was ignored.")
+        problems.add(f"{what} must be a finite number; {shown(value)} was ignored.", field)
         return None
     return number + 0.0  # turns -0.0 into 0.0 so equal states print equally
+
+
+class _AmbiguousNumberError(ValueError):
+    """A number whose comma could be a decimal comma or a thousands mark."""
+
+
+# Thousands marks in groups of three: "1,250,000", "1.250.000", "1 250 000".
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([,. ]\d{3})+$")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def _decimal_text(text: str, what: str) -> str:
+    """Numeric text as Python reads it: a decimal comma becomes a point, thousands marks go.
+
+    The mark that comes last is the decimal one when both appear ("1.250,50", "1,250.50"). A lone
+    comma followed by exactly three digits ("1,250") means 1250 to some and 1.25 to others, so it
+    is refused with a sentence rather than guessed.
+    """
+    compact = _SPACES.sub("", text.strip())
+    if "," in compact and "." in compact:
+        decimal = "," if compact.rfind(",") > compact.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        return compact.replace(thousands, "").replace(decimal, ".")
+    if compact.count(",") > 1 or compact.count(".") > 1:
+        if _GROUPED.match(compact):
+            return compact.replace(",", "").replace(".", "")
+        return compact  # float() refuses it: "must be a number"
+    if "," in compact:
+        whole, _, fraction = compact.partition(",")
+        if len(fraction) == 3 and whole.lstrip("+-").isdigit() and whole.lstrip("+-") != "0":
+            raise _AmbiguousNumberError(
+                f"{what} {shown(text.strip())} could mean {whole}{fraction} or {whole}.{fraction}; "
+                "write it without the comma, or with a point. It was ignored."
+            )
+        return compact.replace(",", ".")
+    return compact
 
 
 def as_bool(value: object, what: str, problems: Problems) -> bool:

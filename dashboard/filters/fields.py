@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from dashboard.display import Display
 from dashboard.filters.state import DIRECTION_LABELS, DIRECTIONS, HEATMAP_METRICS, FilterState
-from dashboard.formatting import money
 from dashboard.ids import Explorer
 from dashboard.reviews.actions import ACTION_LABELS, DECISION_FILTERS
 
@@ -43,6 +43,8 @@ class ScalarFilter:
       "Clear all" and left out of the mask's cache key).
     - ``choices`` / ``bad_choice`` / ``not_a_list``: the allowed values of a choice and the sentences
       for a value outside them and for a non-list.
+    - ``at_least``: the smallest number that means anything (prices and money are never negative);
+      a smaller one is refused with a sentence rather than quietly matching every item.
     """
 
     field: str
@@ -51,13 +53,14 @@ class ScalarFilter:
     kind: Kind
     control: Explorer | None = None
     bound: tuple[str, Side] | None = None
-    chip: Callable[[Any], str] | None = None
+    chip: Callable[[Any, Display], str] | None = None
     chip_key: str | None = None
     view_only: bool = False
     placeholder: str = ""
     choices: tuple[str, ...] = ()
     bad_choice: str = ""
     not_a_list: str = ""
+    at_least: float | None = None
 
     @property
     def removal_key(self) -> str:
@@ -77,13 +80,13 @@ class NumberRange:
     label: str
     conflict: str
     chip_key: str | None = None
-    chip: Callable[[float | None, float | None], str] | None = None
+    chip: Callable[[float | None, float | None, Display], str] | None = None
 
 
-def _price_chip(low: float | None, high: float | None) -> str:
+def _price_chip(low: float | None, high: float | None, display: Display) -> str:
     if low is not None and high is not None:
-        return f"Price {low:,.2f} – {high:,.2f}"
-    return f"Price ≥ {low:,.2f}" if low is not None else f"Price ≤ {high:,.2f}"
+        return f"Price {display.price(low)} – {display.price(high)}"
+    return f"Price ≥ {display.price(low)}" if low is not None else f"Price ≤ {display.price(high)}"
 
 
 _DECISION_NAMES = ", ".join(DECISION_FILTERS)
@@ -91,10 +94,22 @@ _DECISION_NAMES = ", ".join(DECISION_FILTERS)
 # In link order: the filters first, then (after the segments, selections and table parts) the view.
 SCALARS: tuple[ScalarFilter, ...] = (
     ScalarFilter(
-        "price_min", "pmin", "Minimum price", "number", Explorer.PRICE_MIN, ("actual", "lower")
+        "price_min",
+        "pmin",
+        "Minimum price",
+        "number",
+        Explorer.PRICE_MIN,
+        ("actual", "lower"),
+        at_least=0.0,
     ),
     ScalarFilter(
-        "price_max", "pmax", "Maximum price", "number", Explorer.PRICE_MAX, ("actual", "upper")
+        "price_max",
+        "pmax",
+        "Maximum price",
+        "number",
+        Explorer.PRICE_MAX,
+        ("actual", "upper"),
+        at_least=0.0,
     ),
     ScalarFilter(
         "min_score",
@@ -103,7 +118,7 @@ SCALARS: tuple[ScalarFilter, ...] = (
         "number",
         Explorer.MIN_SCORE,
         ("score", "lower"),
-        chip=lambda value: f"Score ≥ {value:g}",
+        chip=lambda value, _display: f"Score ≥ {value:g}",
         placeholder="min",
     ),
     ScalarFilter(
@@ -113,7 +128,7 @@ SCALARS: tuple[ScalarFilter, ...] = (
         "number",
         Explorer.MAX_SCORE,
         ("score", "upper"),
-        chip=lambda value: f"Score ≤ {value:g}",
+        chip=lambda value, _display: f"Score ≤ {value:g}",
         placeholder="max",
     ),
     ScalarFilter(
@@ -123,8 +138,9 @@ SCALARS: tuple[ScalarFilter, ...] = (
         "number",
         Explorer.MIN_AT_STAKE,
         ("at_stake", "lower"),
-        chip=lambda value: f"At stake ≥ {money(value)}",
+        chip=lambda value, display: f"At stake ≥ {display.money(value)}",
         placeholder="e.g. 100",
+        at_least=0.0,
     ),
     ScalarFilter(
         "directions",
@@ -132,7 +148,7 @@ SCALARS: tuple[ScalarFilter, ...] = (
         "Directions",
         "choices",
         Explorer.DIRECTIONS,
-        chip=lambda chosen: ", ".join(DIRECTION_LABELS[d] for d in chosen),
+        chip=lambda chosen, _display: ", ".join(DIRECTION_LABELS[d] for d in chosen),
         choices=DIRECTIONS,
         bad_choice="Direction must be 'under', 'over' or 'ok'; {value} was ignored.",
         not_a_list="Directions must be a list; they were ignored.",
@@ -143,7 +159,7 @@ SCALARS: tuple[ScalarFilter, ...] = (
         "“Flagged only”",
         "flag",
         Explorer.FLAGGED_ONLY,
-        chip=lambda _on: "Flagged only",
+        chip=lambda _on, _display: "Flagged only",
     ),
     ScalarFilter(
         "search",
@@ -151,7 +167,7 @@ SCALARS: tuple[ScalarFilter, ...] = (
         "Search",
         "text",
         Explorer.SEARCH,
-        chip=lambda text: f"Search: “{text}”",
+        chip=lambda text, _display: f"Search: “{text}”",
         chip_key="search",
     ),
     ScalarFilter(
@@ -160,7 +176,7 @@ SCALARS: tuple[ScalarFilter, ...] = (
         "Review filters",
         "choices",
         Explorer.DECISION_FILTER,
-        chip=lambda chosen: "Review: " + ", ".join(ACTION_LABELS[d] for d in chosen),
+        chip=lambda chosen, _display: "Review: " + ", ".join(ACTION_LABELS[d] for d in chosen),
         choices=DECISION_FILTERS,
         bad_choice=f"A review filter is one of {_DECISION_NAMES}; {{value}} was ignored.",
         not_a_list="Review filters must be a list; they were ignored.",
@@ -231,3 +247,28 @@ def range_of(field: str) -> NumberRange | None:
 def as_json(value: Any) -> Any:
     """A scalar setting's value as plain JSON (choices as a list)."""
     return list(value) if isinstance(value, tuple) else value
+
+
+def feedback_field(field: str) -> str:
+    """The field under whose control a sentence about ``field`` is shown: a range's low bound
+    speaks for the pair (its two inputs share one line of feedback)."""
+    paired = range_of(field)
+    return paired.low if paired is not None else field
+
+
+#: The number fields that have a line of feedback on the page, in sidebar order.
+FEEDBACK_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        feedback_field(e.field) for e in FILTERS if e.kind == "number" and e.control is not None
+    )
+)
+
+
+def feedback_of(field_problems: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The sentence to show under each feedback field (the pair's sentences joined)."""
+    shown: dict[str, list[str]] = {}
+    for field, sentence in field_problems:
+        lines = shown.setdefault(feedback_field(field), [])
+        if sentence not in lines:
+            lines.append(sentence)
+    return {field: " ".join(lines) for field, lines in shown.items()}

@@ -44,10 +44,21 @@ _FIELDS = {field.name for field in fields(FilterState)}
 
 @dataclass(frozen=True)
 class ParsedFilters:
-    """A valid state and the sentences explaining what was left out of the input, if anything."""
+    """A valid state and the sentences explaining what was left out of the input, if anything.
+
+    ``field_problems`` repeats the sentences about one scalar field as ``(field, sentence)``, so
+    the page can say them next to that field's control.
+    """
 
     state: FilterState
     problems: tuple[str, ...] = ()
+    field_problems: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def general_problems(self) -> tuple[str, ...]:
+        """The sentences not shown next to a field."""
+        beside = {sentence for _field, sentence in self.field_problems}
+        return tuple(p for p in self.problems if p not in beside)
 
 
 def parse_filter_state(
@@ -75,7 +86,7 @@ def parse_filter_state(
         if key not in _FIELDS:
             problems.add(f"Unknown setting {shown(key)} was ignored.")
     state = _build(raw, run_info, categories, problems)
-    return ParsedFilters(_fit_link(state, problems), problems.result())
+    return ParsedFilters(_fit_link(state, problems), problems.result(), problems.by_field())
 
 
 def _build(
@@ -93,7 +104,7 @@ def _build(
     for bounds in RANGES:
         low, high = scalars[bounds.low], scalars[bounds.high]
         if low is not None and high is not None and low > high:
-            problems.add(bounds.conflict)
+            problems.add(bounds.conflict, bounds.low)
             scalars[bounds.low] = scalars[bounds.high] = None
     table_sort, sort_problems = parse_sort_model(raw.get("table_sort"), run_info)
     table_filters, filter_problems = parse_filter_model(raw.get("table_filters"), run_info)
@@ -110,7 +121,12 @@ def _build(
 
 def _scalar(entry: ScalarFilter, raw: object, problems: Problems) -> Any:
     if entry.kind == "number":
-        return as_float(raw, entry.label, problems)
+        number = as_float(raw, entry.label, problems, entry.field)
+        if number is not None and entry.at_least is not None and number < entry.at_least:
+            floor = "be negative" if entry.at_least == 0 else f"be below {entry.at_least:g}"
+            problems.add(f"{entry.label} cannot {floor}; {number:g} was ignored.", entry.field)
+            return None
+        return number
     if entry.kind == "flag":
         return as_bool(raw, entry.label, problems)
     if entry.kind == "text":

@@ -41,7 +41,7 @@ def from_url_hash(
     raw, unknown = _raw_from_hash(text)
     parsed = parse_filter_state(raw, run_info, categories)
     problems = tuple(f"The part {part!r} of the link was not understood." for part in unknown[:3])
-    return ParsedFilters(parsed.state, problems + parsed.problems)
+    return ParsedFilters(parsed.state, problems + parsed.problems, parsed.field_problems)
 
 
 def _raw_from_hash(text: str) -> tuple[dict[str, Any], list[str]]:
