@@ -21,13 +21,14 @@ from dashboard.errors import InputError
 from dashboard.explain.comparables import comparables
 from dashboard.explain.item import explain
 from dashboard.explorer_state import ExplorerRun, Trigger, apply_event
-from dashboard.export import to_csv_bytes, to_excel_bytes, with_decisions
+from dashboard.export import to_csv_bytes, to_excel_bytes
 from dashboard.figures.theme import empty_figure
 from dashboard.filters import FilterState, ParsedFilters, chips, filter_model_of, to_url_hash
 from dashboard.filters.events import ExplorerEvents, changed_parts, controls_of, views_of
 from dashboard.filters.fields import CONTROLS, feedback_field, feedback_of
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
+from dashboard.reviews.export_rows import with_decisions
 from dashboard.run_display import display_for
 from dashboard.runs import Run
 from dashboard.scoring.given import PredictionColumns

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import math
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -19,8 +18,6 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboard.errors import InputError
-from dashboard.reviews.actions import ACTION_LABELS
-from dashboard.reviews.model import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +25,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Excel's sheet holds 1,048,576 rows, one of which is the header.
 MAX_EXCEL_ROWS = 1_048_575
 SHEET_TITLE = "PriceScope export"
-
-
-def with_decisions(rows: pd.DataFrame, decisions: Mapping[str, Decision]) -> pd.DataFrame:
-    """The Explorer's export rows with each item's current decision: its kind ("Reprice",
-    "Accepted as is"…, empty while unreviewed) and, for a reprice, the new price."""
-    ids = rows["item_id"].astype(str)
-    current = [decisions.get(item_id) for item_id in ids]
-    decided = rows.copy()
-    decided["decision"] = [
-        ACTION_LABELS.get(d.action, d.action) if d is not None else "" for d in current
-    ]
-    decided["new_price"] = pd.array(
-        [d.new_price if d is not None else None for d in current], dtype="Float64"
-    )
-    return decided
 
 
 def escape_text(text: str) -> str:

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboard.errors import InputError
-from dashboard.export import FORMULA_START, to_csv_bytes, to_excel_bytes, with_decisions
+from dashboard.export import FORMULA_START, to_csv_bytes, to_excel_bytes
 from dashboard.filters import FilterState
 from dashboard.query.explorer import export_rows
 from dashboard.reviews.actions import ACCEPTED, REPRICE
+from dashboard.reviews.export_rows import with_decisions
 from dashboard.reviews.model import Decision
 from testkit.synthetic_run import synthetic_run
 
@@ -121,6 +122,7 @@ def test_the_explorer_export_carries_each_items_current_decision() -> None:
             version=2,
             action=REPRICE,
             new_price=99.5,
+            status="proposed",
             decided_by="ana",
             decided_at=when,
             **common,
@@ -140,8 +142,9 @@ def test_the_explorer_export_carries_each_items_current_decision() -> None:
     decision, new_price = header.index("decision"), header.index("new_price")
     by_id = {r[0]: r for r in rows[1:]}
     assert by_id[first][decision] == "Reprice" and by_id[first][new_price] == 99.5
+    assert by_id[first][header.index("approval")] == "Pending approval"
     assert by_id[second][decision] == "Accepted as is" and by_id[second][new_price] is None
     undecided = [r for r in rows[1:] if r[0] not in decisions]
     assert undecided and all(r[decision] is None and r[new_price] is None for r in undecided)
     text = to_csv_bytes(with_decisions(frame, decisions)).decode("utf-8-sig")
-    assert f"{first}," in text and ",Reprice,99.5" in text
+    assert f"{first}," in text and ",Reprice,99.5,Pending approval" in text
