@@ -219,7 +219,7 @@ def test_a_dataset_with_predictions_publishes_an_explorable_run(demo_settings: S
 
     runs = RunStore(demo_settings.runs_dir)
     run = runs.load(info.run_id)
-    assert runs.current_id() == info.run_id and info.label == "Cars with our model · v1"
+    assert runs.current_id() != info.run_id and info.label == "Cars with our model · v1"
     assert runs.load_models(run.run_id) is None
     assert "pred" not in run.items.columns and "Min.Price" not in run.items.columns
     by_make = run.items.set_index("item_id")
