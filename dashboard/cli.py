@@ -252,13 +252,13 @@ def run_score(args: argparse.Namespace) -> int:
         **settings,
     )
     given = _prediction_columns(args)
-    if args.out is None and args.publish is None:
-        raise InputError(
-            "Give --out FILE to write the scores, --publish NAME to publish them, or both."
-        )
     if args.make_current and args.publish is None:
         raise InputError(
             "--make-current needs --publish NAME: only a published run can be current."
+        )
+    if args.out is None and args.publish is None:
+        raise InputError(
+            "Give --out FILE to write the scores, --publish NAME to publish them, or both."
         )
     if args.out is not None:
         check_output_path(args.out)  # before the work, so a bad OUT costs nothing
