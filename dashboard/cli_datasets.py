@@ -353,8 +353,8 @@ def _refuse_problems(
 def _score(
     settings: Settings, slug: str, version: DatasetVersion, *, make_current: bool
 ) -> RunInfo:
-    from dashboard.cli_publish import currency_sentence
     from dashboard.datasets.scoring import score_version  # fitting libraries load only here
+    from dashboard.run_notices import publication_note
 
     with _progress("Scoring") as progress:
         run = score_version(
@@ -363,7 +363,7 @@ def _score(
     current = RunStore(settings.runs_dir).current_id()
     print(
         f"Published run {run.run_id} ({run.label}, {run.rows:,} items); "
-        f"{currency_sentence(run, current)}"
+        f"{publication_note(run, current)}"
     )
     return run
 

@@ -16,7 +16,8 @@ from dashboard.datasets.mapping import ColumnMapping
 from dashboard.datasets.sources import check_limits
 from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion, check_name
 from dashboard.errors import InputError
-from dashboard.runs import RunInfo, RunStore
+from dashboard.run_notices import publication_note
+from dashboard.runs import RunStore
 
 if TYPE_CHECKING:
     from dashboard.scoring import ScoringConfig, ScoringResult
@@ -93,18 +94,7 @@ def publish_scored_file(
     head = (
         f"Published run {run.run_id} ({run.label}) as {version.label} of the dataset '{info.name}'"
     )
-    return f"{head}; {currency_sentence(run, RunStore(plan.settings.runs_dir).current_id())}"
-
-
-def currency_sentence(run: RunInfo, current_id: str | None) -> str:
-    """Whether a just-published run is current, and when not, how to make it so."""
-    if run.run_id == current_id:
-        return "it is now current."
-    return (
-        f"it is not current (every page still shows run {current_id}). View it at "
-        f"/?run={run.run_id} and choose Make current there or on the Jobs page, or publish with "
-        "--make-current."
-    )
+    return f"{head}; {publication_note(run, RunStore(plan.settings.runs_dir).current_id())}"
 
 
 def _same_roles(stored: ColumnMapping, given: ColumnMapping) -> bool:

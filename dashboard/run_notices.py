@@ -121,3 +121,14 @@ def remembered(state: object, now: float) -> tuple[float, list[str]]:
 
 def remember(since: float, ids: list[str], notices: Iterable[JobNotice]) -> dict[str, Any]:
     return {"since": since, "ids": [*ids, *(n.job_id for n in notices)][-REMEMBERED_JOBS:]}
+
+
+def publication_note(run: RunInfo, current_id: str | None) -> str:
+    """Whether a just-published run is current, and when not, how to make it so."""
+    if run.run_id == current_id:
+        return "it is now current."
+    return (
+        f"it is not current (every page still shows run {current_id}). View it at "
+        f"/?run={run.run_id} and choose Make current there or on the Jobs page, or publish with "
+        "--make-current."
+    )
