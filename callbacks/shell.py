@@ -172,6 +172,8 @@ def _register_watch(app: Dash, services: Services) -> None:
         notice = new_current_notice(services.runs, known) if explicit is None else None
         if notice is not None and not banner:
             banner_out = new_current_banner(notice[1], view_address(app, pathname))
+        elif notice is None and banner:
+            banner_out = None  # the page's run is current again (or it now names its run)
         toasts, memory = _job_toasts(app, services, pathname, announced)
         return banner_out, toasts, memory
 

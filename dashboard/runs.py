@@ -229,9 +229,8 @@ class RunStore:
         make_current: bool = False,
         fold_models: object | None = None,
     ) -> RunInfo:
-        """Writes a run atomically. It becomes current only when asked (``make_current``), or when
-        there is no current run at all: making a run current changes every page for every user,
-        so that is a decision (Make current), never a side effect of a job finishing."""
+        """Writes a run atomically; current only when asked, or when no run is current at all:
+        what every page shows to everyone changes by decision, not as a job's side effect."""
         missing = [c for c in SCORING_COLUMNS if c not in items.columns]
         if missing:
             raise ValueError(f"items lack scoring columns: {missing}")
@@ -265,13 +264,8 @@ class RunStore:
         becomes_current = make_current or not self.has_current()
         if becomes_current:
             self.set_current(info.run_id)
-        logger.info(
-            "published run %s (%s rows) as %s%s",
-            info.run_id,
-            info.rows,
-            label,
-            " (current)" if becomes_current else " (not current)",
-        )
+        state = "current" if becomes_current else "not current"
+        logger.info("published run %s (%s rows) as %s, %s", info.run_id, info.rows, label, state)
         return info
 
     def set_current(self, run_id: str, made_by: str = "") -> None:
@@ -303,12 +297,10 @@ class RunStore:
         run_id = lines[0].strip() if lines else ""
         if not _RUN_ID.match(run_id):
             return None
-        try:
-            made = json.loads(lines[1]) if len(lines) > 1 else {}
-        except json.JSONDecodeError:
-            made = {}
-        if not isinstance(made, dict):
-            made = {}
+        made: Any = {}
+        with contextlib.suppress(json.JSONDecodeError, IndexError):
+            made = json.loads(lines[1])
+        made = made if isinstance(made, dict) else {}
         return CurrentChoice(run_id, str(made.get("made_by", "")), str(made.get("made_at", "")))
 
     def has_current(self) -> bool:
