@@ -1,7 +1,7 @@
 """Data page callbacks that score and switch runs: publish the mapped upload as a dataset version
 and queue its scoring (or score a dataset's latest version), run the job in the background with
 progress and cancel (the Jobs page's pattern, see ``callbacks.jobs``), say how it ended, and
-"Open in Explorer" on a dataset's newest run."""
+"Open in Explorer" on a dataset's newest run (viewed with ``?run=``, not made current)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from dashboard.jobs.dataset_jobs import queue_score_job
 from dashboard.jobs.lookup import page_job, page_job_active
 from dashboard.jobs.queue import REFUSED
 from dashboard.jobs.records import check_job_id
+from dashboard.run_choice import run_address
 from dashboard.services import Services
 from layouts.data import datasets_view
 from layouts.data_upload import refusal, scoring_outcome, success_note
@@ -164,7 +165,7 @@ def _register_outcome(app: Dash, services: Services) -> None:
 def _register_open(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Data.NOTE, "children"),
-        Output(Data.GO, "pathname"),
+        Output(Data.GO, "href"),
         Input({"type": Data.OPEN, "dataset": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
@@ -180,7 +181,7 @@ def _register_open(app: Dash, services: Services) -> None:
             runs = services.runs.list_runs(dataset=slug)
             if not runs:
                 return refusal("This dataset has no run yet: score it first."), no_update
-            services.runs.set_current(runs[0].run_id)
         except InputError as error:
             return refusal(str(error)), no_update
-        return None, EXPLORER_PATH
+        # Viewing the run changes nothing for anyone else: Make current is a separate decision.
+        return None, run_address(EXPLORER_PATH, runs[0].run_id)

@@ -1,29 +1,39 @@
-"""The frame's callbacks: the navbar's run switcher names the run on screen as the analyst moves
-between pages (a recompute on the Jobs page publishes a new one, a link may name an older one or
-another dataset's decisions), and
-choosing a run in it makes that run current, then loads the page again to show it.
+"""The frame's callbacks: the navbar names the run on screen after every navigation, switch and
+Make current; its links keep the ``?run=`` of the run on screen; any page's Make current button
+opens one confirmation that says what changes for everyone; and a cheap watch tells a page that a
+new run is current, and tells an analyst that a job of theirs has finished, wherever they are.
 
 Making a run current changes what every page shows to everyone: the role is checked here, whatever
-the menu offered, so a viewer's crafted POST changes nothing.
+the page offered, so a viewer's crafted POST changes nothing. Viewing a run changes nothing for
+anyone: it is only the page's address.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
 import dash
-from dash import ALL, Dash, Input, Output, State, ctx, no_update, set_props
-from dash.development.base_component import Component
+from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update, set_props
 
-from dashboard.auth import RoleRefusedError, require_role
+from dashboard.auth import RoleRefusedError, current_identity, require_role
+from dashboard.datasets.store import DatasetStore
 from dashboard.errors import InputError
 from dashboard.ids import Shell
-from dashboard.run_choice import decisions_run
+from dashboard.jobs import JobBook
+from dashboard.run_choice import dataset_names, decisions_run, run_address
+from dashboard.run_notices import (
+    finished_jobs,
+    make_current_question,
+    new_current_notice,
+    remember,
+    remembered,
+)
 from dashboard.runs import check_run_id
 from dashboard.services import Services
-from layouts.shell import SWITCH_ROLE, run_badge
+from layouts.shell import SWITCH_ROLE, job_toast, new_current_banner, run_badge
 
 logger = logging.getLogger(__name__)
 
@@ -33,52 +43,169 @@ PAGES_LOCATION = "_pages_location"
 RUN_PARAMETER = "run"
 DATASET_PARAMETER = "dataset"
 URL_PARAMS = "url_params"
+#: Job records the watch reads per tick: a user's jobs that just ended are among the newest.
+WATCHED_JOBS = 20
 
 
 def register(app: Dash, services: Services) -> None:
+    _register_badge(app, services)
+    _register_links(app, services)
+    _register_confirmation(app, services)
+    _register_watch(app, services)
+
+
+def _register_badge(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Shell.RUN_BADGE, "children"),
+        Output(Shell.KNOWN_CURRENT, "data"),
+        Output(Shell.NEW_CURRENT, "children"),
         Input(PAGES_LOCATION, "pathname"),
         Input(PAGES_LOCATION, "search"),
         Input(Shell.RUN_CHANGED, "data"),
     )
-    def refresh_run_badge(pathname: object, search: object, changed: object) -> Component | Any:
+    def refresh_run_badge(pathname: object, search: object, changed: object) -> tuple[Any, ...]:
+        # Drawn on load too (the layout cannot see the address), after every navigation, back and
+        # forward, and whenever a page says the current run changed: the badge is always right.
         requested = requested_run(app, services, pathname, search)
-        if ctx.triggered_id is None and requested is None:
-            # The page has just loaded and the layout already names the current run: drawing the
-            # menu again would only close it under an analyst who opened it at once.
-            return no_update
-        return run_badge(services, requested)
+        badge = run_badge(services, requested, view_address(app, pathname))
+        # A page that falls back to the current run was just drawn from it; one that names its run
+        # is not nagged. Either way the page is up to date with the current run now.
+        fresh = requested is None or ctx.triggered_id == Shell.RUN_CHANGED
+        known = services.runs.current_id() if fresh else no_update
+        return badge, known, None
 
+
+def _register_links(app: Dash, services: Services) -> None:
     @app.callback(
-        Output(Shell.RELOAD, "href"),
-        Output(Shell.SWITCH_NOTE, "children"),
-        Input({"type": Shell.SWITCH_RUN, "run": ALL}, "n_clicks"),
-        State(PAGES_LOCATION, "pathname"),
+        Output({"type": Shell.NAV_LINK, "page": ALL}, "href"),
+        Output({"type": Shell.NAV_LINK, "page": ALL}, "active"),
+        Input(PAGES_LOCATION, "pathname"),
+        Input(PAGES_LOCATION, "search"),
+    )
+    def keep_run_in_links(pathname: object, search: object) -> tuple[list[str], list[bool]]:
+        """Each navbar link carries the ``?run=`` of the run on screen to pages that take one, so
+        moving between pages never silently falls back to the current run."""
+        requested = requested_run(app, services, pathname, search, explicit_only=True)
+        here = _page_of(app, pathname)
+        hrefs, active = [], []
+        for output in ctx.outputs_list[0]:
+            page = dash.page_registry.get(str(output["id"]["page"]), {})
+            path = str(page.get("relative_path", "/"))
+            takes_run = RUN_PARAMETER in page.get(URL_PARAMS, ())
+            hrefs.append(run_address(path, requested if takes_run else None))
+            active.append(here is not None and here.get("module") == page.get("module"))
+        return hrefs, active
+
+
+def _register_confirmation(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Shell.CONFIRM, "is_open"),
+        Output(Shell.CONFIRM_TEXT, "children"),
+        Output(Shell.CONFIRM_RUN, "data"),
+        Output(Shell.CONFIRM_NOTE, "children"),
+        Input({"type": Shell.MAKE_CURRENT, "run": ALL}, "n_clicks"),
+        Input(Shell.CONFIRM_NO, "n_clicks"),
         prevent_initial_call=True,
     )
-    def switch_run(clicks: object, pathname: object) -> tuple[Any, Any]:
+    def ask_make_current(clicks: object, cancel: object) -> tuple[Any, ...]:
         trigger = ctx.triggered_id
-        # The menu is drawn again on every page change: new entries "fire" with no click.
+        if trigger == Shell.CONFIRM_NO:
+            return False, no_update, None, None
+        # Buttons are drawn again with the badge and the notifications: those "fire" with no click.
         if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return no_update, no_update
+            return no_update, no_update, no_update, no_update
+        try:
+            run_id = check_run_id(trigger.get("run"))  # type: ignore[arg-type]
+            _, question = make_current_question(services.runs, run_id, _names(services))
+        except InputError as error:
+            return True, str(error), None, None
+        return True, question, run_id, None
+
+    @app.callback(
+        Output(Shell.CONFIRM, "is_open", allow_duplicate=True),
+        Output(Shell.CONFIRM_NOTE, "children", allow_duplicate=True),
+        Output(Shell.RUN_CHANGED, "data"),
+        Input(Shell.CONFIRM_YES, "n_clicks"),
+        State(Shell.CONFIRM_RUN, "data"),
+        prevent_initial_call=True,
+    )
+    def make_current(clicks: object, run_id: object) -> tuple[Any, Any, Any]:
+        if not clicks:
+            return no_update, no_update, no_update
         try:
             identity = require_role(services.settings.sign_in_required, SWITCH_ROLE)
         except RoleRefusedError as refusal:
-            logger.warning("run switch refused: %s", refusal)
-            return no_update, str(refusal)
+            logger.warning("make current refused: %s", refusal)
+            return no_update, str(refusal), no_update
         try:
-            run_id = check_run_id(trigger.get("run"))  # type: ignore[arg-type]
-            services.runs.set_current(run_id)
+            chosen = check_run_id(run_id)  # type: ignore[arg-type]
+            services.runs.set_current(chosen, made_by=identity.name)
         except InputError as error:
-            return no_update, str(error)
-        logger.info("%s made run %s current", identity.name, run_id)
-        return page_address(app, pathname), ""
+            return no_update, str(error), no_update
+        logger.info("%s made run %s current", identity.name, chosen)
+        return False, None, chosen
+
+
+def _register_watch(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Shell.NEW_CURRENT, "children", allow_duplicate=True),
+        Output(Shell.TOASTS, "children"),
+        Output(Shell.ANNOUNCED, "data"),
+        Input(Shell.WATCH, "n_intervals"),
+        State(PAGES_LOCATION, "pathname"),
+        State(PAGES_LOCATION, "search"),
+        State(Shell.KNOWN_CURRENT, "data"),
+        State(Shell.NEW_CURRENT, "children"),
+        State(Shell.ANNOUNCED, "data"),
+        prevent_initial_call=True,
+    )
+    def watch(
+        ticks: object,
+        pathname: object,
+        search: object,
+        known: object,
+        banner: object,
+        announced: object,
+    ) -> tuple[Any, Any, Any]:
+        banner_out: Any = no_update
+        explicit = requested_run(app, services, pathname, search, explicit_only=True)
+        notice = new_current_notice(services.runs, known) if explicit is None else None
+        if notice is not None and not banner:
+            banner_out = new_current_banner(notice[1], view_address(app, pathname))
+        elif notice is None and banner:
+            banner_out = None  # the page's run is current again (or it now names its run)
+        toasts, memory = _job_toasts(app, services, pathname, announced)
+        return banner_out, toasts, memory
+
+
+def _job_toasts(
+    app: Dash, services: Services, pathname: object, announced: object
+) -> tuple[Any, Any]:
+    """Notifications for the signed-in user's jobs that ended since this browser last heard."""
+    identity = current_identity(services.settings.sign_in_required)
+    if identity is None:
+        return no_update, no_update
+    since, told = remembered(announced, time.time())
+    records = JobBook(services.settings.jobs_dir).recent(limit=WATCHED_JOBS)
+    notices = finished_jobs(records, identity.name, since, told)
+    if not notices:
+        return no_update, no_update if isinstance(announced, dict) else remember(since, told, [])
+    path = view_address(app, pathname)
+    current = services.runs.current_id()
+    toasts = Patch()
+    for notice in notices:
+        may_switch = identity.can(SWITCH_ROLE) and notice.run_id != current
+        toasts.append(job_toast(notice, run_address(path, notice.run_id), may_switch))
+    return toasts, remember(since, told, notices)
 
 
 def announce_current_run(run_id: str | None) -> None:
     """Tell the navbar, from a page's callback, that the current run is now ``run_id``."""
     set_props(Shell.RUN_CHANGED, {"data": run_id})
+
+
+def _names(services: Services) -> dict[str, str]:
+    return dataset_names(DatasetStore(services.settings.datasets_dir))
 
 
 def _page_of(app: Dash, pathname: object) -> dict[str, Any] | None:
@@ -91,10 +218,13 @@ def _page_of(app: Dash, pathname: object) -> dict[str, Any] | None:
     return None
 
 
-def requested_run(app: Dash, services: Services, pathname: object, search: object) -> str | None:
+def requested_run(
+    app: Dash, services: Services, pathname: object, search: object, *, explicit_only: bool = False
+) -> str | None:
     """The run a page's address asks for, when that page takes such a parameter: ``?run=`` names
     it, ``?dataset=`` (the Decisions page) asks for the run that dataset's decisions are counted
-    against. Parsed as Dash Pages parses it, so the badge and the page agree."""
+    against (unless ``explicit_only``). Parsed as Dash Pages parses it, so the badge and the page
+    agree."""
     page = _page_of(app, pathname)
     if page is None or not isinstance(search, str) or not search.startswith("?"):
         return None
@@ -103,15 +233,17 @@ def requested_run(app: Dash, services: Services, pathname: object, search: objec
     runs, datasets = query.get(RUN_PARAMETER, []), query.get(DATASET_PARAMETER, [])
     if RUN_PARAMETER in takes and len(runs) == 1:
         return runs[0]
-    if DATASET_PARAMETER in takes and len(datasets) == 1:
+    if DATASET_PARAMETER in takes and len(datasets) == 1 and not explicit_only:
         counted = decisions_run(services.runs, datasets[0])
         return counted.run_id if counted is not None else None
     return None
 
 
-def page_address(app: Dash, pathname: object) -> str:
-    """The page the switch was made on, without its ``?run=`` (the new current run is the point),
-    or the Overview; only a registered page's path, so no address from the client is followed."""
+def view_address(app: Dash, pathname: object) -> str:
+    """Where viewing a run leads from this page: the page itself when it shows a run (it takes
+    ``?run=``), else the Overview; only a registered page's path, so no address from the client is
+    followed."""
     page = _page_of(app, pathname)
-    path = str(page["path"]) if page is not None else "/"
-    return app.get_relative_path(path)
+    if page is None or RUN_PARAMETER not in page.get(URL_PARAMS, ()):
+        return app.get_relative_path("/")
+    return app.get_relative_path(str(page["path"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -219,8 +220,16 @@ def _page(
     could reach arguments that are not meant for it.
     """
 
+    # A page registered for a parameter its builder does not (yet) take ignores it rather than
+    # failing: the Decisions page is registered for ``?run=`` so links can carry the run on screen.
+    accepted = set(inspect.signature(build).parameters)
+
     def layout(**url_params: Any) -> Component:
-        known = {k: v for k, v in url_params.items() if k in allowed and isinstance(v, str)}
+        known = {
+            k: v
+            for k, v in url_params.items()
+            if k in allowed and k in accepted and isinstance(v, str)
+        }
         return build(services, **known)
 
     return layout

@@ -106,6 +106,8 @@ def score_demo(
             "data_version": manifest.get("data_version"),
             "rows": len(catalogue),
         },
+        # The demo is what a fresh install shows: it is made current on purpose.
+        make_current=True,
     )
     progress("ready", 1.0)
     logger.info("demo run %s ready in %.1f s", info.run_id, time.perf_counter() - started)

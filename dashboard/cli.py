@@ -169,7 +169,13 @@ def _add_score_command(subparsers: Any, common: argparse.ArgumentParser) -> None
     parser.add_argument(
         "--publish",
         metavar="NAME",
-        help="also keep the table as a version of the dataset NAME and make its run current",
+        help="also keep the table as a version of the dataset NAME and publish its run "
+        "(not current: see --make-current)",
+    )
+    parser.add_argument(
+        "--make-current",
+        action="store_true",
+        help="with --publish: make the published run the one every page shows to every user",
     )
     parser.add_argument("--id", dest="id_col", metavar="COL", help="a unique item id column")
     parser.add_argument("--volume", dest="volume_col", metavar="COL", help="units sold, per item")
@@ -246,6 +252,10 @@ def run_score(args: argparse.Namespace) -> int:
         **settings,
     )
     given = _prediction_columns(args)
+    if args.make_current and args.publish is None:
+        raise InputError(
+            "--make-current needs --publish NAME: only a published run can be current."
+        )
     if args.out is None and args.publish is None:
         raise InputError(
             "Give --out FILE to write the scores, --publish NAME to publish them, or both."
@@ -273,7 +283,11 @@ def run_score(args: argparse.Namespace) -> int:
         _note_dropped_features(result.model_card, config)
     print(render_summary(result, output, args.input, args.out, top=args.top))
     if plan is not None:
-        print(publish_scored_file(plan, raw, table, result, config, args.input.name))
+        print(
+            publish_scored_file(
+                plan, raw, table, result, config, args.input.name, make_current=args.make_current
+            )
+        )
     return EXIT_OK
 
 

@@ -63,7 +63,8 @@ def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> N
     add.add_argument("--lower", metavar="COL", help="your model's lower bound")
     add.add_argument("--upper", metavar="COL", help="your model's upper bound")
     _add_transaction_arguments(add)
-    add.add_argument("--score", action="store_true", help="score it and make the run current")
+    add.add_argument("--score", action="store_true", help="score it and publish its run")
+    _add_make_current_argument(add)
     add.set_defaults(handler=run_add)
 
     listing = commands.add_parser("list", parents=[common], help="list the datasets")
@@ -75,17 +76,28 @@ def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> N
     refresh.add_argument("dataset", metavar="NAME", help="the dataset's name or key")
     _add_source_arguments(refresh)
     _add_transaction_arguments(refresh)
-    refresh.add_argument("--score", action="store_true", help="score it and make the run current")
+    refresh.add_argument("--score", action="store_true", help="score it and publish its run")
+    _add_make_current_argument(refresh)
     refresh.set_defaults(handler=run_refresh)
 
     score = commands.add_parser(
-        "score", parents=[common], help="score a dataset's version and make the run current"
+        "score", parents=[common], help="score a dataset's version and publish its run"
     )
+    _add_make_current_argument(score)
     score.add_argument("dataset", metavar="NAME", help="the dataset's name or key")
     score.add_argument(
         "--version", type=int, metavar="N", help="the version number (default: the latest)"
     )
     score.set_defaults(handler=run_score_dataset)
+
+
+def _add_make_current_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--make-current",
+        action="store_true",
+        help="make the published run the one every page shows to every user (default: not "
+        "current, unless no run is current yet)",
+    )
 
 
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
@@ -158,7 +170,7 @@ def run_add(args: argparse.Namespace) -> int:
             raise
     print(f"Added the dataset '{info.name}' (key {info.slug}): {_described(version)}.")
     if args.score:
-        _score(settings, info.slug, version)
+        _score(settings, info.slug, version, make_current=args.make_current)
     return 0
 
 
@@ -190,7 +202,7 @@ def run_refresh(args: argparse.Namespace) -> int:
         )
     print(f"Refreshed '{info.name}': {_described(version)}.")
     if args.score:
-        _score(settings, info.slug, version)
+        _score(settings, info.slug, version, make_current=args.make_current)
     return 0
 
 
@@ -204,7 +216,7 @@ def run_score_dataset(args: argparse.Namespace) -> int:
         raise InputError(
             f"The dataset '{info.name}' has versions 1 to {len(info.versions)}, not {number}."
         )
-    _score(settings, info.slug, info.versions[number - 1])
+    _score(settings, info.slug, info.versions[number - 1], make_current=args.make_current)
     return 0
 
 
@@ -338,12 +350,21 @@ def _refuse_problems(
         )
 
 
-def _score(settings: Settings, slug: str, version: DatasetVersion) -> RunInfo:
+def _score(
+    settings: Settings, slug: str, version: DatasetVersion, *, make_current: bool
+) -> RunInfo:
     from dashboard.datasets.scoring import score_version  # fitting libraries load only here
+    from dashboard.run_notices import publication_note
 
     with _progress("Scoring") as progress:
-        run = score_version(settings, slug, version.version_id, progress=progress)
-    print(f"Published run {run.run_id} ({run.label}, {run.rows:,} items); it is now current.")
+        run = score_version(
+            settings, slug, version.version_id, progress=progress, make_current=make_current
+        )
+    current = RunStore(settings.runs_dir).current_id()
+    print(
+        f"Published run {run.run_id} ({run.label}, {run.rows:,} items); "
+        f"{publication_note(run, current)}"
+    )
     return run
 
 

@@ -1,6 +1,7 @@
 """``python -m dashboard score FILE --publish NAME``: a scored file kept as a dataset version, and
 its run published, in one step (the dataset is created, or gets a new version when it exists
-with the same roles)."""
+with the same roles). The run becomes current only with ``--make-current`` (or when no run is
+current yet): what every user sees changes on purpose, never as a side effect."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from dashboard.datasets.mapping import ColumnMapping
 from dashboard.datasets.sources import check_limits
 from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion, check_name
 from dashboard.errors import InputError
+from dashboard.run_notices import publication_note
+from dashboard.runs import RunStore
 
 if TYPE_CHECKING:
     from dashboard.scoring import ScoringConfig, ScoringResult
@@ -58,10 +61,12 @@ def publish_scored_file(
     result: ScoringResult,
     config: ScoringConfig,
     source: str,
+    *,
+    make_current: bool = False,
 ) -> str:
-    """Keep ``table`` as a new version of the dataset and publish its scores as the current run,
-    labelled and sourced as :func:`dashboard.datasets.scoring.score_version` labels its runs;
-    the sentence to print."""
+    """Keep ``table`` as a new version of the dataset and publish its scores as a run (current
+    when ``make_current``), labelled and sourced as
+    :func:`dashboard.datasets.scoring.score_version` labels its runs; the sentence to print."""
     from dashboard.datasets.scoring import publish_version_run
 
     store = DatasetStore(plan.settings.datasets_dir)
@@ -83,11 +88,13 @@ def publish_scored_file(
         if plan.existing is None:
             store.discard_if_empty(info.slug)
         raise
-    run = publish_version_run(plan.settings, info, version, shown, result, config)
-    return (
-        f"Published run {run.run_id} ({run.label}) as {version.label} of the dataset "
-        f"'{info.name}'; it is now current."
+    run = publish_version_run(
+        plan.settings, info, version, shown, result, config, make_current=make_current
     )
+    head = (
+        f"Published run {run.run_id} ({run.label}) as {version.label} of the dataset '{info.name}'"
+    )
+    return f"{head}; {publication_note(run, RunStore(plan.settings.runs_dir).current_id())}"
 
 
 def _same_roles(stored: ColumnMapping, given: ColumnMapping) -> bool:

@@ -8,14 +8,28 @@ from enum import StrEnum
 class Shell(StrEnum):
     NAVBAR = "shell-navbar"
     RUN_BADGE = "shell-run-badge"
-    # The run badge is a switcher: runs grouped by dataset; choosing one makes it current.
+    # The run badge is a switcher: runs grouped by dataset; choosing one *views* it (``?run=``).
     RUN_SWITCHER = "shell-run-switcher"
     SWITCH_RUN = "shell-switch-run"
-    SWITCH_NOTE = "shell-switch-note"
-    RELOAD = "shell-reload"
     # Set by a page that changed the current run (a finished job, "Make current"): the badge follows.
     RUN_CHANGED = "shell-run-changed"
     USER_MENU = "shell-user-menu"
+    NAV_LINK = "shell-nav-link"  # pattern-matching type: {"type": NAV_LINK, "page": <module>}
+    # Any button {"type": MAKE_CURRENT, "run": <id>}, on any page, asks the shell's confirmation.
+    MAKE_CURRENT = "shell-make-current"
+    CONFIRM = "shell-confirm"
+    CONFIRM_TEXT = "shell-confirm-text"
+    CONFIRM_RUN = "shell-confirm-run"
+    CONFIRM_YES = "shell-confirm-yes"
+    CONFIRM_NO = "shell-confirm-no"
+    CONFIRM_NOTE = "shell-confirm-note"
+    # The shell's watch: the current run id the page knows, the "new current run" banner, the
+    # jobs already announced to this browser, and the finished-job notifications.
+    WATCH = "shell-watch"
+    KNOWN_CURRENT = "shell-known-current"
+    NEW_CURRENT = "shell-new-current"
+    ANNOUNCED = "shell-announced"
+    TOASTS = "shell-toasts"
 
 
 class Overview(StrEnum):

@@ -21,9 +21,10 @@ def publish_scored(
     source: Mapping[str, Any],
     scope: Mapping[str, Any] | None = None,
     segments: tuple[str, ...] = (),
-    make_current: bool = True,
+    make_current: bool = False,
 ) -> RunInfo:
-    """Publishes a scored table as the current run: items, column roles, segments, manifest.
+    """Publishes a scored table as a run: items, column roles, segments, manifest. The run is not
+    current unless ``make_current`` (or unless no run is current yet: see ``RunStore.publish``).
 
     ``table`` is what the items show beside the scoring columns; it may hold more columns than the
     model saw (a recompute adds list price and discount depth for display only). ``segments``

@@ -76,3 +76,8 @@ def default_dataset(runs: RunStore) -> str:
     """The dataset a page is about when it names none: the current run's."""
     current = runs.current()
     return current.dataset if current is not None else DEMO_DATASET
+
+
+def run_address(path: str, run_id: str | None) -> str:
+    """``path`` showing ``run_id`` (``/explorer?run=…``), or ``path`` itself for the current run."""
+    return f"{path}?run={run_id}" if run_id else path

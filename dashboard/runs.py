@@ -3,7 +3,8 @@
 Layout under the runs directory::
 
     runs/
-      CURRENT                      the id of the current run (one line), swapped with os.replace
+      CURRENT                      the id of the current run (first line), then who made it current
+                                   and when (a JSON line), swapped with os.replace
       20261121T193000123456Z-3f9a2c/     one directory per run, never modified once published
         items.parquet              input columns + the scoring columns, one row per item
         model_card.json            metrics, coverage, features used and dropped
@@ -113,6 +114,15 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class CurrentChoice:
+    """Which run is current, who made it so and when (ISO time); both empty for old pointers."""
+
+    run_id: str
+    made_by: str = ""
+    made_at: str = ""
+
+
+@dataclass(frozen=True)
 class Run:
     """A loaded run: read-only after load, shared by every request in the process."""
 
@@ -216,9 +226,11 @@ class RunStore:
         label: str,
         source: Mapping[str, Any] | None = None,
         scope: Mapping[str, Any] | None = None,
-        make_current: bool = True,
+        make_current: bool = False,
         fold_models: object | None = None,
     ) -> RunInfo:
+        """Writes a run atomically; current only when asked, or when no run is current at all:
+        what every page shows to everyone changes by decision, not as a job's side effect."""
         missing = [c for c in SCORING_COLUMNS if c not in items.columns]
         if missing:
             raise ValueError(f"items lack scoring columns: {missing}")
@@ -249,29 +261,52 @@ class RunStore:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        if make_current:
+        becomes_current = make_current or not self.has_current()
+        if becomes_current:
             self.set_current(info.run_id)
-        logger.info("published run %s (%s rows) as %s", info.run_id, info.rows, label)
+        state = "current" if becomes_current else "not current"
+        logger.info("published run %s (%s rows) as %s, %s", info.run_id, info.rows, label, state)
         return info
 
-    def set_current(self, run_id: str) -> None:
+    def set_current(self, run_id: str, made_by: str = "") -> None:
         check_run_id(run_id)
         if not (self.root / run_id / MANIFEST_FILE).is_file():
             raise InputError(f"There is no run {run_id}.")
         pointer = self.root / CURRENT_POINTER
         temp = self.root / f".{CURRENT_POINTER}.{os.getpid()}.{threading.get_ident()}"
-        temp.write_text(run_id + "\n", encoding="utf-8")
+        made_at = datetime.now(UTC).isoformat(timespec="seconds")
+        # Who and when travel with the pointer, in the same atomic swap: a notice that a new run is
+        # current can say so without reading anything else.
+        choice = json.dumps({"made_by": made_by, "made_at": made_at})
+        temp.write_text(f"{run_id}\n{choice}\n", encoding="utf-8")
         _fsync_file(temp)
         temp.replace(pointer)
         _fsync_dir(self.root)
 
     # -- reading ----------------------------------------------------------------------------
     def current_id(self) -> str | None:
+        choice = self.current_choice()
+        return choice.run_id if choice is not None else None
+
+    def current_choice(self) -> CurrentChoice | None:
+        """The current run's id, who made it current and when: one small file read."""
         try:
-            text = (self.root / CURRENT_POINTER).read_text(encoding="utf-8").strip()
+            lines = (self.root / CURRENT_POINTER).read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return None
-        return text if _RUN_ID.match(text) else None
+        run_id = lines[0].strip() if lines else ""
+        if not _RUN_ID.match(run_id):
+            return None
+        made: Any = {}
+        with contextlib.suppress(json.JSONDecodeError, IndexError):
+            made = json.loads(lines[1])
+        made = made if isinstance(made, dict) else {}
+        return CurrentChoice(run_id, str(made.get("made_by", "")), str(made.get("made_at", "")))
+
+    def has_current(self) -> bool:
+        """Whether the current pointer names a run that is still on disk."""
+        run_id = self.current_id()
+        return run_id is not None and (self.root / run_id / MANIFEST_FILE).is_file()
 
     def info(self, run_id: str) -> RunInfo:
         check_run_id(run_id)

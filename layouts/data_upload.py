@@ -20,6 +20,8 @@ from dashboard.formatting import count
 from dashboard.ids import Data
 from dashboard.jobs import JobRecord
 from dashboard.jobs.records import CACHED, CANCELLED, DONE
+from dashboard.run_choice import run_address
+from layouts.shell import make_current_button
 from layouts.widgets import dom_id, job_progress
 
 HIDDEN = {"display": "none"}
@@ -303,12 +305,19 @@ def scoring_outcome(record: JobRecord | None, refused: str | None = None) -> Com
         return refusal(refused)
     if record is None or record.active:
         return None
-    if record.status in {DONE, CACHED}:
+    if record.status in {DONE, CACHED} and record.run_id is not None:
         return dbc.Alert(
             [
                 html.Strong("Scored: "),
-                f"{record.scope_label.removeprefix('Score ')}. It is the current run now. ",
-                dcc.Link("Open in Explorer", href="/explorer", className="alert-link"),
+                f"{record.scope_label.removeprefix('Score ')}. ",
+                dcc.Link(
+                    "Open in Explorer",
+                    href=run_address("/explorer", record.run_id),
+                    className="alert-link",
+                ),
+                " · ",
+                # Published, not current: everyone else sees it once someone decides.
+                make_current_button(record.run_id, class_name="ms-1"),
             ],
             color="success",
             className="mb-0",

@@ -246,8 +246,11 @@ def outcome_alert(record: JobRecord | None) -> Component | None:
         return dbc.Alert(
             [
                 html.Strong("Run ready: "),
-                f"{record.scope_label} — {how}; it is the current run now. ",
-                dcc.Link("Open it in the Explorer", href="/explorer"),
+                f"{record.scope_label} — {how}; not current until someone makes it so. ",
+                dcc.Link(
+                    "Open it in the Explorer",
+                    href=f"/explorer?run={record.run_id}" if record.run_id else "/explorer",
+                ),
             ],
             color="success",
             className="mb-0",

@@ -95,17 +95,19 @@ def test_upload_map_fix_score_and_explore_a_european_csv(
     dash_duo.wait_for_contains_text(f"#{Data.OUTCOME}", "Scored", timeout=90)
     info = DatasetStore(demo_settings.datasets_dir).find("US cars")
     assert info is not None and info.latest is not None and info.latest.rows == 93
-    current = runs.current()
-    assert current is not None and current.run_id != before
-    assert current.label == "US cars · v1" and current.dataset == info.slug
+    # Published, not current: every page keeps showing the demo until someone decides.
+    assert runs.current_id() == before
+    scored = runs.list_runs(dataset=info.slug)[0]
+    assert scored.label == "US cars · v1"
     dash_duo.wait_for_contains_text(f"#{Data.DATASETS}", "US cars · v1", timeout=10)
-    # The navbar names the new current run without a page change.
-    dash_duo.wait_for_contains_text(f"#{Shell.RUN_BADGE}", "US cars · v1", timeout=10)
 
-    # Open in Explorer: the new run, filtered by its own segment columns.
+    # Open in Explorer: views the new run (?run=), filtered by its own segment columns.
     dash_duo.find_element(f"#{Data.OUTCOME} a").click()
     for column in ("Type", "Origin", "Manufacturer"):
         segment = dom_id({"type": Explorer.SEGMENT, "column": column})
         _wait_for_id(dash_duo, segment, timeout=30)
     assert "Tyre" not in dash_duo.find_element(f"#{Explorer.KPIS}").text
+    assert f"run={scored.run_id}" in dash_duo.driver.current_url
+    dash_duo.wait_for_contains_text(f"#{Shell.RUN_BADGE}", "US cars · v1", timeout=10)
+    assert "not current" in dash_duo.find_element(f"#{Shell.RUN_BADGE}").text
     assert dash_duo.get_logs() == []

@@ -43,14 +43,15 @@ def test_a_price_list_with_its_own_predictions_is_scored_and_explained_as_yours(
     dash_duo.wait_for_element(f"#{Data.SCORE}:not([disabled])", timeout=10).click()
     dash_duo.wait_for_contains_text(f"#{Data.OUTCOME}", "Scored", timeout=90)
 
-    current = RunStore(demo_settings.runs_dir).current()
-    assert current is not None and current.rows == 800
-    run = RunStore(demo_settings.runs_dir).load(current.run_id)
+    newest = RunStore(demo_settings.runs_dir).list_runs()[0]
+    assert newest.rows == 800
+    run = RunStore(demo_settings.runs_dir).load(newest.run_id)
     given = PredictionColumns.from_card(run.model_card)
     assert given is not None and given.prediction == "model_price"
     item = str(run.items.nlargest(1, "score")["item_id"].iat[0])
 
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/explorer#{to_url_hash(FilterState(item=item))}")
+    hash_part = to_url_hash(FilterState(item=item))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/explorer?run={newest.run_id}#{hash_part}")
     dash_duo.wait_for_contains_text(".offcanvas-title", item, timeout=30)
     dash_duo.wait_for_contains_text(f"#{Explorer.DETAIL_BODY}", "Predicted by your model")
     detail = dash_duo.find_element(f"#{Explorer.DETAIL_BODY}").text

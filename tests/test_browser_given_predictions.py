@@ -35,12 +35,13 @@ def test_an_item_priced_by_your_model_shows_whose_price_and_its_comparables(
     item = str(run.items.nlargest(1, "score")["item_id"].iat[0])
 
     dash_duo.start_server(create_app(demo_settings))
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/")
+    # Published, not current: the run is viewed through the address.
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/?run={info.run_id}")
     dash_duo.wait_for_contains_text(
         f"#{Overview.RUN_SUMMARY}", "fair prices predicted by your model (column 'our_price')"
     )
     hash_part = to_url_hash(FilterState(item=item))
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/explorer#{hash_part}")
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/explorer?run={info.run_id}#{hash_part}")
     dash_duo.wait_for_contains_text(".offcanvas-title", item, timeout=30)
     dash_duo.wait_for_contains_text(f"#{Explorer.DETAIL_BODY}", "Predicted by your model")
     detail = dash_duo.find_element(f"#{Explorer.DETAIL_BODY}").text

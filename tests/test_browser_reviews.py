@@ -1,6 +1,6 @@
 """Reviews in headless Chromium, signed in: an analyst reviews three items from the Explorer's
 table; a viewer then finds them on the Decisions page, with no edit controls anywhere. And an
-analyst switches to another dataset's run from the navbar, and every page follows."""
+analyst views another dataset's run from the navbar, makes it current, and every page follows."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def test_analyst_reviews_three_items_and_a_viewer_sees_them_read_only(
     assert dash_duo.get_logs() == []
 
 
-def test_analyst_switches_to_another_datasets_run_from_the_navbar(
+def test_analyst_views_another_datasets_run_then_makes_it_current(
     dash_duo: Any, demo_settings: Settings
 ) -> None:
     settings = Settings(data_dir=demo_settings.data_dir, env="production", secret_key=SECRET)
@@ -187,8 +187,9 @@ def test_analyst_switches_to_another_datasets_run_from_the_navbar(
     # Grouped by dataset under its name, the demo first.
     assert menu.index("Demo tyre catalogue") < menu.index("Boats") < menu.index("Boats · v1")
     entry = f'[id=\'{{"run":"{boats.run_id}","type":"{Shell.SWITCH_RUN.value}"}}\']'
+    current = services.runs.current_id()
     dash_duo.find_element(entry).click()
-    # The page loads again on the new current run: the badge names it, the Explorer shows it.
+    # The switcher views the run: the address names it, the badge names it, nothing else changes.
     wait_for(
         lambda: "Run Boats · v1 · 6 items" in dash_duo.find_element(switcher).text,
         what="the badge naming the boats' run",
@@ -196,6 +197,17 @@ def test_analyst_switches_to_another_datasets_run_from_the_navbar(
     wait_for(
         lambda: dash_duo.find_element(f"#{Explorer.TABLE_COUNT}").text.startswith("6 items"),
         what="the Explorer on the boats' run",
+    )
+    assert f"/explorer?run={boats.run_id}" in dash_duo.driver.current_url
+    assert services.runs.current_id() == current
+    # Making it current is a decision, confirmed in words that say what changes for everyone.
+    make_current = f'[id=\'{{"run":"{boats.run_id}","type":"{Shell.MAKE_CURRENT.value}"}}\']'
+    dash_duo.find_element(f"#{Shell.RUN_BADGE} {make_current}").click()
+    dash_duo.wait_for_contains_text(f"#{Shell.CONFIRM_TEXT}", "Every page, for every user")
+    dash_duo.find_element(f"#{Shell.CONFIRM_YES}").click()
+    wait_for(
+        lambda: dash_duo.find_element(f"#{Shell.RUN_BADGE} .badge").text == "current",
+        what="the badge marking the boats' run current",
     )
     assert services.runs.current_id() == boats.run_id
     dash_duo.driver.get(f"{dash_duo.server_url}/decisions")

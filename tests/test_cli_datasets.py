@@ -323,3 +323,41 @@ def test_score_publish_adds_a_version_or_refuses_other_roles(
     current = RunStore(data_dir / "runs").current()
     assert current is not None and current.dataset_version == info.versions[1].version_id
     assert current.columns.segments == ("Type",) and current.rows == 93
+
+
+def test_a_published_run_is_current_only_with_make_current_or_when_it_is_the_first(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    cars().to_csv(tmp_path / "cars.csv", index=False)
+    flags = ("score", tmp_path / "cars.csv", "--target", "Price", "--id", "Make", "--top", "0")
+    alone = run(*flags, "--make-current")
+    assert alone.code == 2
+    assert alone.stderr.strip() == (
+        "error: --make-current needs --publish NAME: only a published run can be current."
+    )
+    runs = RunStore(data_dir / "runs")
+
+    first = run(*flags, "--publish", "US cars")
+    assert first.stdout.strip().endswith("it is now current.")  # nothing else was current
+    first_id = runs.current_id()
+    second = run(*flags, "--publish", "US cars")
+    assert second.code == 0, second.stderr
+    newest = runs.list_runs()[0]
+    assert runs.current_id() == first_id != newest.run_id
+    assert second.stdout.strip().endswith(
+        f"it is not current (every page still shows run {first_id}). View it at "
+        f"/?run={newest.run_id} and choose Make current there or on the Jobs page, or publish "
+        "with --make-current."
+    )
+    third = run(*flags, "--publish", "US cars", "--make-current")
+    assert third.stdout.strip().endswith("it is now current.")
+    assert runs.current_id() == runs.list_runs()[0].run_id
+
+    # The datasets commands follow the same rule.
+    rescored = run("datasets", "score", "US cars")
+    assert (
+        "it is not current" in rescored.stdout and runs.current_id() != runs.list_runs()[0].run_id
+    )
+    chosen = run("datasets", "score", "US cars", "--version", "1", "--make-current")
+    assert chosen.stdout.strip().endswith("it is now current.")
+    assert runs.current_id() == runs.list_runs()[0].run_id

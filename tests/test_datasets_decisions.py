@@ -81,7 +81,7 @@ def two_catalogues(demo_settings: Settings) -> tuple[Services, Run, Run]:
     datasets.create("Boats", created_by="ann")
     services = in_memory_services(demo_settings)
     boats = publish_for(services.runs, "boats", [True] * 6, make_current=False)
-    cars = publish_for(services.runs, "cars", [True] * 6)
+    cars = publish_for(services.runs, "cars", [True] * 6, make_current=True)
     save_review(services.reviewing, cars, {"SKU-1": 0}, ACCEPT, "ann")
     save_review(services.reviewing, boats, {"SKU-1": 0}, REPRICE, "bob")
     return services, cars, boats
@@ -219,70 +219,82 @@ def post(client: Any, output: str, values: dict[str, Any], changed: str, **wildc
     )
 
 
-def switch(client: Any, run_id: str, pathname: str = "/explorer") -> Any:
-    entry = {"type": Shell.SWITCH_RUN, "run": run_id}
+def ask(client: Any, run_id: str) -> Any:
+    """A click on a Make current button for ``run_id``, wherever it is drawn."""
+    entry = {"type": Shell.MAKE_CURRENT, "run": run_id}
     key = id_key(entry)
     return post(
         client,
-        f"{Shell.RELOAD}.href",
-        {f"{key}.n_clicks": 1, "_pages_location.pathname": pathname},
+        f"{Shell.CONFIRM_TEXT}.children",
+        {f"{key}.n_clicks": 1, f"{Shell.CONFIRM_NO}.n_clicks": None},
         f"{key}.n_clicks",
-        concrete={id_key({"run": ["ALL"], "type": Shell.SWITCH_RUN}): [entry]},
+        concrete={id_key({"run": ["ALL"], "type": Shell.MAKE_CURRENT}): [entry]},
     )
+
+
+def confirm(client: Any, run_id: str) -> Any:
+    """ "Make current" in the confirmation, for ``run_id`` (as a crafted POST may name any)."""
+    values = {f"{Shell.CONFIRM_YES}.n_clicks": 1, f"{Shell.CONFIRM_RUN}.data": run_id}
+    return post(client, f"{Shell.RUN_CHANGED}.data", values, f"{Shell.CONFIRM_YES}.n_clicks")
 
 
 def badge(client: Any, pathname: str, search: str) -> str:
     values = {"_pages_location.pathname": pathname, "_pages_location.search": search}
     response = post(client, f"{Shell.RUN_BADGE}.children", values, "_pages_location.search")
     assert response.status_code == 200
-    return str(response.get_data(as_text=True))
+    return json.dumps(response.json, ensure_ascii=False)
 
 
-def test_the_run_switcher_lists_runs_by_dataset_and_only_analysts_switch(
+def test_the_run_switcher_views_runs_and_only_analysts_make_one_current(
     secured: Any,  # noqa: F811
 ) -> None:
     app, services = secured
     runs = services.runs
     current = runs.current_id()
+    assert current is not None
     DatasetStore(services.settings.datasets_dir).create("Boats", created_by="ann")
-    boats = publish_for(runs, "boats", [True, False], make_current=False, label="Boats · v1")
-    assert runs.current_id() == current
+    boats = publish_for(runs, "boats", [True, False], label="Boats · v1")
+    assert runs.current_id() == current  # published, not current
 
     viewer = app.server.test_client()
     sign_in(viewer, "vera")
-    layout = viewer.get("/_dash-layout").get_data(as_text=True)
-    # Grouped under the dataset names, the demo first; a viewer sees them, disabled, and why.
-    assert layout.index("Demo tyre catalogue") < layout.index("Boats")
-    assert "Only analysts can switch the current run." in layout
-    assert '"disabled":true' in layout.replace(" ", "")
-    refused = switch(viewer, boats.run_id)
-    assert "needs the analyst role" in refused.get_data(as_text=True)
-    assert runs.current_id() == current
-    # The badge names the run on screen: a page's ?run=, where the page takes one.
-    assert "Run Boats · v1 · 2 items (not the current run)" in badge(
-        viewer, "/explorer", f"?run={boats.run_id}"
-    )
-    assert "Boats · v1 · 2 items (not" not in badge(viewer, "/jobs", f"?run={boats.run_id}")
+    shown = badge(viewer, "/explorer", f"?run={boats.run_id}")
+    # Grouped under the dataset names, the demo first; every entry *views* its run on this page.
+    assert shown.index("Demo tyre catalogue") < shown.index("Boats")
+    assert f"/explorer?run={boats.run_id}" in shown and f"/explorer?run={current}" in shown
+    # The badge names the run on screen, says it is not current, and offers a viewer no switch.
+    assert "Run Boats · v1 · 2 items" in shown and "run · not current" in shown
+    assert Shell.MAKE_CURRENT.value not in shown
+    # On a page that shows no run the switcher views on the Overview, and ?run= is not read.
+    elsewhere = badge(viewer, "/jobs", f"?run={boats.run_id}")
+    assert "Boats · v1 · 2 items" not in elsewhere.split("Demo tyre catalogue")[0]
+    assert f'"/?run={boats.run_id}"' in elsewhere
     # The Decisions page on the boats' decisions counts them against the boats' run.
     assert "Run Boats · v1" in badge(viewer, "/decisions", "?dataset=boats")
+    refused = confirm(viewer, boats.run_id)
+    assert "needs the analyst role" in refused.get_data(as_text=True)
+    assert runs.current_id() == current
 
     analyst = app.server.test_client()
     sign_in(analyst, "ann")
-    assert "Only analysts can switch" not in analyst.get("/_dash-layout").get_data(as_text=True)
-    switched = switch(analyst, boats.run_id, pathname="/decisions")
-    assert switched.status_code == 200
-    answer = switched.json["response"]
-    assert answer[Shell.RELOAD]["href"] == "/decisions"  # the same page, loaded again
-    assert runs.current_id() == boats.run_id
+    assert Shell.MAKE_CURRENT.value in badge(analyst, "/explorer", f"?run={boats.run_id}")
+    question = ask(analyst, boats.run_id).json["response"]
+    assert question[Shell.CONFIRM]["is_open"] is True
+    text = question[Shell.CONFIRM_TEXT]["children"]
+    assert text.startswith("Every page, for every user, will show run Boats · v1 (Boats, 2 items,")
+    assert "instead of run " in text and text.endswith("Decisions stay with their items.")
+    assert runs.current_id() == current  # asking changes nothing
+    answer = confirm(analyst, boats.run_id).json["response"]
+    assert answer[Shell.RUN_CHANGED]["data"] == boats.run_id
+    assert answer[Shell.CONFIRM]["is_open"] is False
+    choice = runs.current_choice()
+    assert choice is not None and (choice.run_id, choice.made_by) == (boats.run_id, "ann")
     assert "Run Boats · v1 · 2 items" in badge(analyst, "/", "")
     # Every page now shows the boats' run: the Decisions page counts against it.
     page = layouts.decisions.layout(services)
     assert boats.run_id in text_of(by_id(page, Decisions.SCOPE))
-    # A page address that is no page of the app is not followed back.
-    assert current is not None
-    elsewhere = switch(analyst, current, pathname="//evil.example/")
-    assert elsewhere.json["response"][Shell.RELOAD]["href"] == "/"
-    missing = switch(analyst, "20200101T000000000000Z-000000")
+    already = ask(analyst, boats.run_id).json["response"][Shell.CONFIRM_TEXT]["children"]
+    assert already == "Run Boats · v1 is the current run already."
+    missing = confirm(analyst, "20200101T000000000000Z-000000")
     assert "no run" in missing.get_data(as_text=True)
-    assert current is not None
     runs.set_current(current)  # the module's app is shared: leave it as found

@@ -219,7 +219,7 @@ def test_a_dataset_with_predictions_publishes_an_explorable_run(demo_settings: S
 
     runs = RunStore(demo_settings.runs_dir)
     run = runs.load(info.run_id)
-    assert runs.current_id() == info.run_id and info.label == "Cars with our model · v1"
+    assert runs.current_id() != info.run_id and info.label == "Cars with our model · v1"
     assert runs.load_models(run.run_id) is None
     assert "pred" not in run.items.columns and "Min.Price" not in run.items.columns
     by_make = run.items.set_index("item_id")
@@ -248,7 +248,8 @@ def test_a_dataset_with_predictions_publishes_an_explorable_run(demo_settings: S
     assert "Why this fair price" not in detail and "No explanation" not in detail
 
     overview = json.dumps(
-        overview_layout(in_memory_services(demo_settings)).to_plotly_json(), default=str
+        overview_layout(in_memory_services(demo_settings), run=info.run_id).to_plotly_json(),
+        default=str,
     )
     assert "fair prices predicted by your model (column 'pred')" in overview
 

@@ -133,8 +133,11 @@ def test_a_recompute_publishes_a_scoped_run_of_realised_prices(demo_settings: Se
     result = run_job(demo_settings, job_id, report=lambda s: stages.append(s["stage"]))
 
     assert result["status"] == "done", result
-    info = store.current()
-    assert info is not None and info.run_id == result["run_id"]
+    # The job publishes its run, but every page keeps showing the current one until someone
+    # chooses Make current.
+    before = store.current_id()
+    info = store.info(result["run_id"])
+    assert before is not None and before != info.run_id
     assert info.scope["regions"] == ["France"] and info.scope["start"] == "2025-01-01"
     assert info.columns.target == "realised_price" and info.columns.volume == "units"
     assert "list_price" not in info.columns.features  # the list price would give the answer away

@@ -165,7 +165,7 @@ def test_scoring_a_dataset_from_the_data_page_runs_on_the_celery_worker(  # type
     button = dom_id({"type": Data.SCORE_LATEST, "dataset": slug})
     dash_duo.driver.find_element(By.XPATH, f"//*[@id='{button}']").click()
     dash_duo.wait_for_contains_text(f"#{Data.OUTCOME}", "Scored", timeout=120)
-    current = runs.current()
-    assert current is not None and current.label == "Windsor houses · v1"
-    assert current.dataset == slug and current.rows == 546
+    scored = runs.list_runs(dataset=slug)
+    assert [run.label for run in scored] == ["Windsor houses · v1"]
+    assert scored[0].rows == 546 and runs.current_id() != scored[0].run_id  # not current
     assert dash_duo.get_logs() == []

@@ -95,8 +95,8 @@ def test_a_recompute_on_another_dataset_uses_its_own_columns(
 
     assert result["status"] == "done", result
     runs = RunStore(settings.runs_dir)
-    info = runs.current()
-    assert info is not None and info.run_id == result["run_id"]
+    info = runs.info(result["run_id"])
+    assert runs.current_id() != info.run_id  # published, not current
     version = DatasetStore(settings.datasets_dir).get(slug).latest
     assert version is not None
     assert (info.dataset, info.dataset_version) == (slug, version.version_id)

@@ -33,9 +33,10 @@ from dashboard.datasets.profile import profile_table
 from dashboard.ids import Explorer
 from dashboard.jobs import JobBook
 from dashboard.jobs.records import DONE
+from dashboard.run_notices import JobNotice
 from dashboard.services import Services
 from layouts.login import login_page
-from layouts.shell import shell
+from layouts.shell import job_toast, shell
 from testkit.callback_requests import callback_payload, find_callback
 
 WILDCARD_VALUES = (["ALL"], ["MATCH"], ["ALLSMALLER"])
@@ -95,6 +96,7 @@ def walked(
         }
         drawn = list(components(_drawn_job_pieces(services)))
         drawn += list(components(_drawn_mapping(services)))
+        drawn += list(components(_drawn_notice(services)))
     ids = {
         name: [c.id for c in tree if getattr(c, "id", None) is not None]
         for name, tree in pages.items()
@@ -112,6 +114,13 @@ def _drawn_job_pieces(services: Services) -> list[Component]:
     runs = services.runs.list_runs()
     assert runs, "the demo has a run"
     return [layouts.jobs.jobs_table([queued, finished]), layouts.jobs.runs_table(runs, None)]
+
+
+def _drawn_notice(services: Services) -> Component:
+    """A finished-job notification, with the Make current button the shell's confirmation opens."""
+    run_id = services.runs.current_id()
+    assert run_id is not None
+    return job_toast(JobNotice("j-1", True, "Run ready", "last 12 months", run_id), "/", True)
 
 
 def _drawn_mapping(services: Services) -> Component:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from dashboard.errors import InputError
 from dashboard.runs import (
     CURRENT_POINTER,
     SCORING_COLUMNS,
+    CurrentChoice,
     RunColumns,
     RunStore,
     build_items,
@@ -58,16 +60,22 @@ def scored_items(rows: int, *, marker: float) -> pd.DataFrame:
     return build_items(table, scored, id_col="sku")
 
 
-def test_publish_makes_a_complete_current_run_and_keeps_the_previous_one(tmp_path: Path) -> None:
+def test_publish_writes_a_complete_run_current_only_when_asked_or_first(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs")
     first = store.publish(
         scored_items(50, marker=1), {"metrics": {}}, columns=COLUMNS, label="first"
     )
+    # The first run ever is current: there is nothing else to show.
+    assert store.current_id() == first.run_id
     second = store.publish(
         scored_items(70, marker=2), {"metrics": {}}, columns=COLUMNS, label="second"
     )
-
-    assert store.current_id() == second.run_id
+    # Publishing is not a decision: every page still shows the first run.
+    assert store.current_id() == first.run_id
+    store.set_current(second.run_id, made_by="alice")
+    choice = store.current_choice()
+    assert choice is not None and choice.run_id == second.run_id and choice.made_by == "alice"
+    assert choice.made_at.startswith(second.created_at[:4])
     assert [r.label for r in store.list_runs()] == ["second", "first"]
     loaded_first = store.load(first.run_id)
     assert len(loaded_first.items) == 50
@@ -124,6 +132,7 @@ def test_readers_never_see_a_half_written_run_while_runs_are_published(tmp_path:
                 {"marker": marker},
                 columns=COLUMNS,
                 label=str(marker),
+                make_current=True,
             )
     finally:
         stop.set()
@@ -148,7 +157,10 @@ def test_run_ids_from_outside_cannot_name_other_paths(tmp_path: Path) -> None:
 def test_set_current_switches_between_existing_runs_only(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs")
     first = store.publish(scored_items(10, marker=1), {}, columns=COLUMNS, label="first")
-    store.publish(scored_items(10, marker=2), {}, columns=COLUMNS, label="second")
+    store.publish(
+        scored_items(10, marker=2), {}, columns=COLUMNS, label="second", make_current=True
+    )
+    assert store.current() is not None and store.current().label == "second"  # type: ignore[union-attr]
     store.set_current(first.run_id)
     assert store.current() is not None and store.current().label == "first"  # type: ignore[union-attr]
     with pytest.raises(InputError):
@@ -188,3 +200,19 @@ def test_segment_columns_are_the_sliceable_ones() -> None:
         "runflat",
         "rim",
     )
+
+
+def test_a_pointer_to_a_removed_run_lets_the_next_run_become_current(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs")
+    gone = store.publish(scored_items(10, marker=1), {}, columns=COLUMNS, label="gone")
+    shutil.rmtree(tmp_path / "runs" / gone.run_id)
+    assert not store.has_current()
+    fresh = store.publish(scored_items(10, marker=2), {}, columns=COLUMNS, label="fresh")
+    assert store.current_id() == fresh.run_id
+
+
+def test_a_one_line_pointer_from_before_still_names_the_current_run(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs")
+    info = store.publish(scored_items(10, marker=1), {}, columns=COLUMNS, label="old")
+    (tmp_path / "runs" / CURRENT_POINTER).write_text(info.run_id + "\n", encoding="utf-8")
+    assert store.current_choice() == CurrentChoice(info.run_id)

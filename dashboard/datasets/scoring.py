@@ -55,7 +55,7 @@ def score_version(
     version_id: str | None = None,
     *,
     progress: ProgressHook = no_progress,
-    make_current: bool = True,
+    make_current: bool = False,
 ) -> RunInfo:
     """Score one version of a dataset (its latest by default) and publish the run."""
     datasets = DatasetStore(settings.datasets_dir)
@@ -92,7 +92,7 @@ def publish_version_run(
     result: ScoringResult,
     config: ScoringConfig,
     *,
-    make_current: bool = True,
+    make_current: bool = False,
 ) -> RunInfo:
     """Publish the scores of a dataset version as a run labelled and sourced by that version."""
     return publish_scored(

@@ -161,7 +161,7 @@ def recompute(
     while True:
         cached = find_scope_run(store, key)
         if cached is not None:
-            store.set_current(cached.run_id)
+            # The scope was computed before: its run is the answer, current or not.
             return RecomputeOutcome(cached.run_id, cached.label, True, None, cached.rows)
         with _scope_lock(lock_path) as handle:
             if handle is not None:
@@ -174,7 +174,6 @@ def recompute(
         owner = _wait_for_owner(lock_path, job_id, book, progress)
         cached = find_scope_run(store, key)
         if cached is not None:
-            store.set_current(cached.run_id)
             return RecomputeOutcome(cached.run_id, cached.label, False, owner, cached.rows)
         # The other job ended without a run (failed or cancelled): compute it ourselves.
 
