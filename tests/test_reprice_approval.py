@@ -206,7 +206,12 @@ def test_the_decisions_page_counts_against_the_run_in_the_address_and_lists_othe
     columns = RunColumns("sku", "p", None, None, ("brand",), ())
     source = {"kind": "dataset", "dataset": "shop", "version": "v1"}
     wide_info = services.runs.publish(
-        make_run("x", [True] * 6).items, {}, columns=columns, label="Shop · all", source=source
+        make_run("x", [True] * 6).items,
+        {},
+        columns=columns,
+        label="Shop · all",
+        source=source,
+        make_current=True,
     )
     wide = services.runs.load(wide_info.run_id)
     narrow = services.runs.publish(
@@ -226,7 +231,8 @@ def test_the_decisions_page_counts_against_the_run_in_the_address_and_lists_othe
     other = text_of(by_id(page, Decisions.OTHER_RUNS))
     assert "3 decisions were made on other runs of this dataset." in other
     assert "2 of their items are not in this run" in other and wide.run_id in other
-    # On the run they were made on, nothing is "elsewhere"; an unknown run falls back.
+    # On the run they were made on, nothing is "elsewhere"; an unknown run falls back to the
+    # current one.
     here = layouts.decisions.layout(services, run=wide.run_id)
     assert text_of(by_id(here, Decisions.OTHER_RUNS)) == ""
     fallback = layouts.decisions.layout(services, run="no-such-run")
