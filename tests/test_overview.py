@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.display import humanize
 from dashboard.ids import Overview
 from dashboard.query.overview import (
     OTHER_SEGMENTS,
@@ -109,7 +110,7 @@ def test_segment_picker_redraws_money_by_that_segment(
     figure = figure_from(
         client.post("/_dash-update-component", json=overview_payload(column, run_id))
     )
-    assert figure["layout"]["title"]["text"] == f"Money at stake by {column}"
+    assert figure["layout"]["title"]["text"] == f"Money at stake by {humanize(column)}"
     expected = at_stake_by_segment(run, column)
     bars = {trace["name"]: trace for trace in figure["data"]}
     assert sorted(bars["Under-priced"]["y"]) == sorted(expected["segment"].tolist())

@@ -24,6 +24,9 @@ ACCENT = "#2f3e4e"
 MUTED = "#5c6b7a"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
+#: What every chart says when the filters leave no item (no axes, no colour bar).
+NO_MATCH = "No items match these filters"
+
 DIRECTION_COLOURS = {"under": UNDER, "over": OVER, "ok": OK}
 DIRECTION_LABELS = {"under": "Under-priced", "over": "Over-priced", "ok": "Within interval"}
 
