@@ -102,23 +102,24 @@ def score_histogram_figure(histogram: ScoreHistogram) -> Figure:
         # the powers of ten; minor ticks crowd the axis.
         "yaxis": {"title": {"text": "Items"}, "type": "log", "dtick": 1},
     }
+    # Short enough for the Explorer's narrow chart: a clipped subtitle says nothing.
     subtitle = (
-        f"{histogram.inside:,} inside their interval not shown · "
-        f"dashed: flag threshold {histogram.threshold:g}"
+        f"{histogram.inside:,} inside their interval, not shown · "
+        f"dashed: flagged at {histogram.threshold:g}"
     )
     return figure(data, layout, title="Score distribution", subtitle=subtitle)
 
 
 def score_ticks(clip: float, width: float) -> dict[str, object]:
-    """Ticks of the mirrored score axis: whole scores on both sides of zero, written without a
+    """Ticks of the mirrored score axis: round scores on both sides of zero, written without a
     sign, and "≥ clip" under each overflow bin."""
-    step = max(1, math.ceil(clip / 5))
-    whole = [k for k in range(step, math.ceil(clip), step) if clip - k >= 0.5 * step]
+    step = 0.5 if clip <= 2 else 1.0 if clip <= 6 else float(math.ceil(clip / 5))
+    whole = [step * i for i in range(1, int(clip / step) + 1) if clip - step * i >= 0.5 * step]
     overflow = clip + width / 2
-    values = [-overflow, *(-k for k in reversed(whole)), 0, *whole, overflow]
+    values = [-overflow, *(-k for k in reversed(whole)), 0.0, *whole, overflow]
     edge = f"≥ {clip:g}"
-    text = [edge, *(str(k) for k in reversed(whole)), "0", *(str(k) for k in whole), edge]
-    return {"tickmode": "array", "tickvals": [float(v) for v in values], "ticktext": text}
+    text = [edge, *(f"{k:g}" for k in reversed(whole)), "0", *(f"{k:g}" for k in whole), edge]
+    return {"tickmode": "array", "tickvals": values, "ticktext": text}
 
 
 def _bin_ranges(edges: np.ndarray, clip: float) -> list[str]:

@@ -40,7 +40,8 @@ HOUSE_LAYOUT: dict[str, Any] = {
     "font": {"family": FONT, "size": 13, "color": ACCENT},
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "rgba(0,0,0,0)",
-    "margin": {"l": 56, "r": 16, "t": 48, "b": 84},
+    # The top margin keeps a strip above the title for the mode bar (see "title").
+    "margin": {"l": 56, "r": 16, "t": 64, "b": 84},
     "hoverlabel": {"font": {"family": FONT}},
     # Legends sit under the plot, clear of the title and the mode bar.
     "legend": {
@@ -53,7 +54,17 @@ HOUSE_LAYOUT: dict[str, Any] = {
     },
     "xaxis": _AXIS,
     "yaxis": _AXIS,
-    "title": {"font": {"size": 15}, "x": 0, "xanchor": "left", "xref": "paper"},
+    # Titles start below the mode bar's strip, so it never covers them when it shows.
+    "title": {
+        "font": {"size": 15},
+        "x": 0,
+        "xanchor": "left",
+        "xref": "paper",
+        "y": 1,
+        "yref": "container",
+        "yanchor": "top",
+        "pad": {"t": 30},
+    },
 }
 _TYPED = {
     np.dtype(np.float32): "f4",
@@ -111,7 +122,7 @@ def figure(
             extra,
             {
                 "title": {"subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED}}},
-                "margin": {"t": 64},
+                "margin": {"t": 84},
             },
         )
     return {"data": data, "layout": merged(HOUSE_LAYOUT, extra)}
