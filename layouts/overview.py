@@ -46,14 +46,8 @@ from layouts.widgets import (
 )
 
 TOP_ITEMS = 20
-# The pricing columns of the top table, after the id and the context columns (and whether money).
-_PRICING = (
-    ("actual", True),
-    ("fair_price", True),
-    ("lower", True),
-    ("upper", True),
-    ("score", False),
-)
+# The price columns of the top table, after the id, the score, the direction and the money.
+_PRICES = ("actual", "fair_price", "lower", "upper")
 
 
 def layout(services: Services, run: str | None = None) -> Component:
@@ -145,6 +139,7 @@ def _run_summary(run: Run, settings: Settings) -> Component:
                     ),
                 ],
                 id=Overview.MODEL_POPOVER,
+                className="model-popover",
                 target=Overview.MODEL_BUTTON,
                 trigger="legacy",
                 placement="bottom-start",
@@ -260,32 +255,26 @@ def _segment_card(run: Run, display: Display) -> Component:
 def _top_table(run: Run, display: Display) -> Component:
     table = top_flagged(run, limit=TOP_ITEMS)
     money = {"function": display.d3_money()}
-    pricing = {name for name, _ in _PRICING} | {"item_id", "direction", "at_stake"}
+    # The Explorer's order: what ranks an item first, its prices next, its segments last.
     columns: list[dict[str, Any]] = [
         {
             "field": "item_id",
             "headerName": display.label("item_id"),
             "pinned": "left",
-            "minWidth": 150,
+            "minWidth": 235,
         },
-        *[
-            {"field": name, "headerName": display.label(name)}
-            for name in table.columns
-            if name not in pricing
-        ],
-        *[
-            {
-                "field": name,
-                "headerName": display.label(name),
-                "valueFormatter": money if is_money else SCORE_FORMAT,
-                "type": "rightAligned",
-            }
-            for name, is_money in _PRICING
-        ],
+        {
+            "field": "score",
+            "headerName": display.label("score"),
+            "valueFormatter": SCORE_FORMAT,
+            "type": "rightAligned",
+            "minWidth": 80,
+        },
         {
             "field": "direction",
             "headerName": display.label("direction"),
             "cellClassRules": DIRECTION_CLASSES,
+            "minWidth": 100,
         },
         {
             "field": "at_stake",
@@ -293,7 +282,22 @@ def _top_table(run: Run, display: Display) -> Component:
             "valueFormatter": money,
             "type": "rightAligned",
             "sort": "desc",
+            "minWidth": 110,
         },
+        *[
+            {
+                "field": name,
+                "headerName": display.label(name),
+                "valueFormatter": money,
+                "type": "rightAligned",
+            }
+            for name in _PRICES
+        ],
+        *[
+            {"field": name, "headerName": display.label(name), "minWidth": 120}
+            for name in table.columns
+            if name not in {*_PRICES, "item_id", "score", "direction", "at_stake"}
+        ],
     ]
     return chart_card(
         [
@@ -306,7 +310,15 @@ def _top_table(run: Run, display: Display) -> Component:
                 id=Overview.TOP_TABLE,
                 rowData=table.astype({"item_id": "string"}).to_dict("records"),
                 columnDefs=columns,
-                defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 100},
+                defaultColDef={
+                    "sortable": True,
+                    "resizable": True,
+                    "flex": 1,
+                    "minWidth": 100,
+                    # A long label wraps onto a second line rather than losing its end.
+                    "wrapHeaderText": True,
+                    "autoHeaderHeight": True,
+                },
                 getRowId="params.data.item_id",
                 dashGridOptions={
                     "domLayout": "autoHeight",

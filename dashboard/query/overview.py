@@ -154,7 +154,7 @@ def score_histogram(run: Run, *, bins: int = 60) -> ScoreHistogram:
     )
 
 
-def top_flagged(run: Run, *, limit: int = 20, segments: int = 3) -> pd.DataFrame:
+def top_flagged(run: Run, *, limit: int = 20, segments: int = 2) -> pd.DataFrame:
     """The flagged items with the most money at stake, with a few segment columns for context."""
     context = [c for c in run.info.columns.segments if c != run.info.columns.group][:segments]
     columns = ["item_id", *context, "actual", "fair_price", "lower", "upper", "score", "direction"]

@@ -111,8 +111,8 @@ def run_subtitle(run: Run, datasets_dir: Path) -> str:
     """ "Tyre catalogue v3 · scored 29 Nov 2026, 08:45 UTC · 50,000 items"."""
     title = run_title(run, datasets_dir)
     parts = [title]
-    if run.info.label and run.info.label.lower() not in title.lower():
-        parts.append(run.info.label)  # a recompute's scope ("realised prices · North")
+    if run.info.scope and run.info.label:
+        parts.append(run.info.label)  # a recompute names its scope ("realised prices · North")
     parts.append(f"scored {format_timestamp(run.info.created_at)}")
     parts.append(f"{run.info.rows:,} items")
     return " · ".join(parts)
