@@ -282,7 +282,7 @@ def _top_table(run: Run, display: Display) -> Component:
             "valueFormatter": money,
             "type": "rightAligned",
             "sort": "desc",
-            "minWidth": 110,
+            "minWidth": 130,
         },
         *[
             {
