@@ -40,12 +40,17 @@ class Overview(StrEnum):
     KPI_FLAGGED_OVER = "overview-kpi-flagged-over"
     KPI_AT_STAKE_UNDER = "overview-kpi-at-stake-under"
     KPI_AT_STAKE_OVER = "overview-kpi-at-stake-over"
-    KPI_MODEL = "overview-kpi-model"
     SEGMENT_COLUMN = "overview-segment-column"
     SEGMENT_CHART = "overview-segment-chart"
     SCORE_CHART = "overview-score-chart"
     TOP_TABLE = "overview-top-table"
     RUN_ID = "overview-run-id"
+    # Where a click on a bar or a top item goes (the Explorer), and what the run says about itself.
+    GO = "overview-go"
+    KPI_REVIEWED = "overview-kpi-reviewed"
+    MODEL_BUTTON = "overview-model-button"
+    MODEL_POPOVER = "overview-model-popover"
+    WARNINGS = "overview-warnings"
 
 
 class Explorer(StrEnum):

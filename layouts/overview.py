@@ -9,9 +9,15 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.config import Settings
+from dashboard.display import Display
 from dashboard.errors import InputError
-from dashboard.figures.overview import at_stake_by_segment_figure, score_histogram_figure
-from dashboard.formatting import count, money, percent
+from dashboard.figures.overview import (
+    BAR_HINT,
+    at_stake_by_segment_figure,
+    score_histogram_figure,
+)
+from dashboard.formatting import count, percent
 from dashboard.ids import Overview
 from dashboard.query.overview import (
     at_stake_by_segment,
@@ -19,12 +25,19 @@ from dashboard.query.overview import (
     score_histogram,
     top_flagged,
 )
+from dashboard.query.overview_links import (
+    ReviewProgress,
+    model_facts,
+    review_progress,
+    run_subtitle,
+    scoring_warnings,
+)
+from dashboard.run_display import display_for
 from dashboard.runs import Run
 from dashboard.scoring.given import PredictionColumns
 from dashboard.services import Services
 from layouts.widgets import (
     DIRECTION_CLASSES,
-    MONEY_FORMAT,
     SCORE_FORMAT,
     chart_card,
     graph,
@@ -33,14 +46,8 @@ from layouts.widgets import (
 )
 
 TOP_ITEMS = 20
-# The pricing columns of the top table, after the id and the context columns.
-_PRICING = (
-    ("actual", "Price", MONEY_FORMAT),
-    ("fair_price", "Fair price", MONEY_FORMAT),
-    ("lower", "Interval low", MONEY_FORMAT),
-    ("upper", "Interval high", MONEY_FORMAT),
-    ("score", "Score", SCORE_FORMAT),
-)
+# The price columns of the top table, after the id, the score, the direction and the money.
+_PRICES = ("actual", "fair_price", "lower", "upper")
 
 
 def layout(services: Services, run: str | None = None) -> Component:
@@ -61,14 +68,19 @@ def layout(services: Services, run: str | None = None) -> Component:
             ],
             "warning",
         )
+    display = display_for(services.settings, loaded.info)
+    progress = review_progress(loaded, services.reviewing.decisions)
     return html.Div(
         [
             dcc.Store(id=Overview.RUN_ID, data=loaded.run_id),
-            _run_summary(loaded),
-            _kpi_row(loaded),
+            # A bar or a top item opens the Explorer without reloading the app.
+            dcc.Location(id=Overview.GO, refresh="callback-nav"),
+            _run_summary(loaded, services.settings),
+            _warnings(loaded),
+            _kpi_row(loaded, display, progress),
             dbc.Row(
                 [
-                    dbc.Col(_segment_card(loaded), lg=6, className="mb-3"),
+                    dbc.Col(_segment_card(loaded, display), lg=6, className="mb-3"),
                     dbc.Col(
                         chart_card(
                             graph(
@@ -81,52 +93,85 @@ def layout(services: Services, run: str | None = None) -> Component:
                     ),
                 ]
             ),
-            _top_table(loaded),
+            _top_table(loaded, display),
         ]
     )
 
 
-def _run_summary(run: Run) -> Component:
-    card = run.model_card
-    model = card.get("model", {})
-    model_name = model.get("name", "model") if isinstance(model, dict) else str(model)
-    given = PredictionColumns.from_card(card)
-    priced_by = (
-        f"fair prices predicted by {given.describe()}"
-        if given is not None
-        else f"{model_name}, {card.get('folds', '?')}-fold out-of-fold fair prices"
-    )
+def _run_summary(run: Run, settings: Settings) -> Component:
+    given = PredictionColumns.from_card(run.model_card)
+    # Whose fair prices these are matters to a reader before any detail: say so when not ours.
+    priced_by = f" · fair prices predicted by {given.describe()}" if given is not None else ""
+    facts = model_facts(run)
     return html.Div(
         [
             html.H4("Overview", className="mb-0"),
             html.Div(
-                f"Run {run.info.label} · created {run.info.created_at} · {run.info.rows:,} items · "
-                f"target {run.info.columns.target} · {priced_by}",
+                [
+                    html.Span(run_subtitle(run, settings.datasets_dir) + priced_by),
+                    dbc.Button(
+                        "Model",
+                        id=Overview.MODEL_BUTTON,
+                        color="link",
+                        size="sm",
+                        className="p-0 ms-2 align-baseline",
+                        title="How the fair prices were made",
+                    ),
+                ],
+                id=Overview.RUN_SUMMARY,
                 className="text-muted small",
             ),
+            dbc.Popover(
+                [
+                    dbc.PopoverHeader("Model"),
+                    dbc.PopoverBody(
+                        html.Dl(
+                            [
+                                part
+                                for label, value in facts
+                                for part in (
+                                    html.Dt(label, className="col-5 fw-normal text-muted"),
+                                    html.Dd(value, className="col-7 mb-1"),
+                                )
+                            ],
+                            className="row mb-0 small",
+                        )
+                    ),
+                ],
+                id=Overview.MODEL_POPOVER,
+                className="model-popover",
+                target=Overview.MODEL_BUTTON,
+                trigger="legacy",
+                placement="bottom-start",
+            ),
         ],
-        id=Overview.RUN_SUMMARY,
         className="mb-3",
     )
 
 
-def _kpi_row(run: Run) -> Component:
+def _warnings(run: Run) -> Component | None:
+    sentences = scoring_warnings(run)
+    if not sentences:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong(
+                "The scoring left a warning about this run"
+                if len(sentences) == 1
+                else f"The scoring left {len(sentences)} warnings about this run"
+            ),
+            html.Ul([html.Li(sentence) for sentence in sentences], className="mb-0 mt-1"),
+        ],
+        id=Overview.WARNINGS,
+        color="warning",
+        className="py-2",
+    )
+
+
+def _kpi_row(run: Run, display: Display, progress: ReviewProgress) -> Component:
     kpis = overview_kpis(run)
     share = kpis.flagged / kpis.items if kpis.items else None
-    quality = (
-        f"MAPE {percent(kpis.mape)}"
-        if kpis.mape is not None
-        else (f"R² {kpis.r2:.3f}" if kpis.r2 is not None else "–")
-    )
-    # Bounds the analyst's model gave have no nominal coverage PriceScope could state.
-    nominal = (
-        f" (nominal {percent(kpis.nominal_coverage, digits=0)})"
-        if kpis.nominal_coverage is not None
-        else " (your model's bounds)"
-    )
-    coverage = (
-        f"interval coverage {percent(kpis.coverage)}{nominal}" if kpis.coverage is not None else ""
-    )
+    covered = progress.share_covered
     return dbc.Row(
         [
             kpi_card(Overview.KPI_ITEMS, "Items", count(kpis.items), f"{percent(share)} flagged"),
@@ -147,24 +192,31 @@ def _kpi_row(run: Run) -> Component:
             kpi_card(
                 Overview.KPI_AT_STAKE_UNDER,
                 "At stake, under-priced",
-                money(kpis.at_stake_under),
+                display.money(kpis.at_stake_under),
                 "gap to interval × volume",
                 "under",
             ),
             kpi_card(
                 Overview.KPI_AT_STAKE_OVER,
                 "At stake, over-priced",
-                money(kpis.at_stake_over),
+                display.money(kpis.at_stake_over),
                 "gap to interval × volume",
                 "over",
             ),
-            kpi_card(Overview.KPI_MODEL, "Model quality", quality, coverage),
+            kpi_card(
+                Overview.KPI_REVIEWED,
+                "Reviewed",
+                f"{count(progress.reviewed)} of {count(progress.flagged)}",
+                f"flagged items · {percent(covered, digits=0)} of money at stake covered"
+                if covered is not None
+                else "flagged items",
+            ),
         ],
         className="g-3 mb-3",
     )
 
 
-def _segment_card(run: Run) -> Component:
+def _segment_card(run: Run, display: Display) -> Component:
     segments = list(run.info.columns.segments)
     if not segments:
         return chart_card(
@@ -181,7 +233,9 @@ def _segment_card(run: Run) -> Component:
                     dbc.InputGroupText("Break down by"),
                     dbc.Select(
                         id=Overview.SEGMENT_COLUMN,
-                        options=[{"label": name, "value": name} for name in segments],
+                        options=[
+                            {"label": display.label(name), "value": name} for name in segments
+                        ],
                         value=first,
                     ),
                 ],
@@ -190,44 +244,92 @@ def _segment_card(run: Run) -> Component:
             ),
             graph(
                 Overview.SEGMENT_CHART,
-                at_stake_by_segment_figure(at_stake_by_segment(run, first), first),
+                at_stake_by_segment_figure(
+                    at_stake_by_segment(run, first), first, display, click_hint=BAR_HINT
+                ),
             ),
         ]
     )
 
 
-def _top_table(run: Run) -> Component:
+def _top_table(run: Run, display: Display) -> Component:
     table = top_flagged(run, limit=TOP_ITEMS)
-    pricing = {name for name, _, _ in _PRICING} | {"item_id", "direction", "at_stake"}
+    money = {"function": display.d3_money()}
+    # The Explorer's order: what ranks an item first, its prices next, its segments last.
     columns: list[dict[str, Any]] = [
-        {"field": "item_id", "headerName": "Item", "pinned": "left", "minWidth": 150},
-        *[
-            {"field": name, "headerName": name.replace("_", " ").capitalize()}
-            for name in table.columns
-            if name not in pricing
-        ],
-        *[
-            {"field": name, "headerName": header, "valueFormatter": fmt, "type": "rightAligned"}
-            for name, header, fmt in _PRICING
-        ],
-        {"field": "direction", "headerName": "Direction", "cellClassRules": DIRECTION_CLASSES},
+        {
+            "field": "item_id",
+            "headerName": display.label("item_id"),
+            "pinned": "left",
+            "minWidth": 235,
+        },
+        {
+            "field": "score",
+            "headerName": display.label("score"),
+            "valueFormatter": SCORE_FORMAT,
+            "type": "rightAligned",
+            "minWidth": 80,
+        },
+        {
+            "field": "direction",
+            "headerName": display.label("direction"),
+            "cellClassRules": DIRECTION_CLASSES,
+            "minWidth": 100,
+        },
         {
             "field": "at_stake",
-            "headerName": "At stake",
-            "valueFormatter": MONEY_FORMAT,
+            "headerName": display.label("at_stake"),
+            "valueFormatter": money,
             "type": "rightAligned",
             "sort": "desc",
+            "minWidth": 130,
         },
+        *[
+            {
+                "field": name,
+                "headerName": display.label(name),
+                "valueFormatter": money,
+                "type": "rightAligned",
+            }
+            for name in _PRICES
+        ],
+        *[
+            {"field": name, "headerName": display.label(name), "minWidth": 120}
+            for name in table.columns
+            if name not in {*_PRICES, "item_id", "score", "direction", "at_stake"}
+        ],
     ]
     return chart_card(
         [
-            html.H6(f"Top {TOP_ITEMS} flagged items by money at stake", className="mb-2"),
+            html.H6(f"Top {TOP_ITEMS} flagged items by money at stake", className="mb-0"),
+            html.Div(
+                "Click a row (or select it with the space bar) to open the item in the Explorer.",
+                className="text-muted small mb-2",
+            ),
             dag.AgGrid(
                 id=Overview.TOP_TABLE,
                 rowData=table.astype({"item_id": "string"}).to_dict("records"),
                 columnDefs=columns,
-                defaultColDef={"sortable": True, "resizable": True, "flex": 1, "minWidth": 100},
-                dashGridOptions={"domLayout": "autoHeight", "animateRows": False},
+                defaultColDef={
+                    "sortable": True,
+                    "resizable": True,
+                    "flex": 1,
+                    "minWidth": 100,
+                    # A long label wraps onto a second line rather than losing its end.
+                    "wrapHeaderText": True,
+                    "autoHeaderHeight": True,
+                },
+                getRowId="params.data.item_id",
+                dashGridOptions={
+                    "domLayout": "autoHeight",
+                    "animateRows": False,
+                    # Selecting a row (a click, or the space bar on a focused row) opens the item.
+                    "rowSelection": {
+                        "mode": "singleRow",
+                        "checkboxes": False,
+                        "enableClickSelection": True,
+                    },
+                },
                 style={"width": "100%"},
             ),
         ]

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.display import humanize
 from dashboard.ids import Overview
 from dashboard.runs import RunStore
 from testkit.callback_requests import callback_payload, find_callback
@@ -78,7 +79,7 @@ def test_callback_replies_are_compressed_and_never_served_from_the_cache(
         )
         assert reply.status_code == 200 and reply.headers["Content-Encoding"] == "br"
         figure = json.loads(brotli.decompress(reply.data))["response"][Overview.SEGMENT_CHART]
-        assert f"Money at stake by {column}" in json.dumps(figure)
+        assert f"Money at stake by {humanize(column)}" in json.dumps(figure)
         figures.append(figure)
     assert figures[0] != figures[1]
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.display import format_timestamp, humanize
+from dashboard.filters import FilterState
+from dashboard.filters.url import from_url_hash
 from dashboard.ids import Overview
+from dashboard.query import explorer
 from dashboard.query.overview import (
     OTHER_SEGMENTS,
     at_stake_by_segment,
@@ -19,6 +24,9 @@ from dashboard.query.overview import (
     score_histogram,
     top_flagged,
 )
+from dashboard.query.overview_links import item_link, review_progress, run_subtitle, segment_link
+from dashboard.reviews.model import parse_decision
+from dashboard.reviews.service import save_review
 from dashboard.runs import Run, RunStore
 from testkit.services import in_memory_services
 
@@ -109,7 +117,7 @@ def test_segment_picker_redraws_money_by_that_segment(
     figure = figure_from(
         client.post("/_dash-update-component", json=overview_payload(column, run_id))
     )
-    assert figure["layout"]["title"]["text"] == f"Money at stake by {column}"
+    assert figure["layout"]["title"]["text"] == f"Money at stake by {humanize(column)}"
     expected = at_stake_by_segment(run, column)
     bars = {trace["name"]: trace for trace in figure["data"]}
     assert sorted(bars["Under-priced"]["y"]) == sorted(expected["segment"].tolist())
@@ -163,3 +171,109 @@ def test_overview_without_a_run_says_how_to_make_one(tmp_path: Path) -> None:
         layout(in_memory_services(empty), run="../x").to_plotly_json(), default=str
     )
     assert "is not a run id" in hostile
+
+
+# -- Where the Overview leads, and what it says about its run -----------------------------------
+
+
+def explorer_state_of(href: str, run: Run) -> FilterState:
+    """What the Explorer makes of a link: its own reader on the hash, and the ``?run=`` it opens."""
+    path, _, fragment = href.partition("#")
+    assert urlsplit(path).path == "/explorer"
+    assert parse_qs(urlsplit(path).query) == {"run": [run.run_id]}
+    parsed = from_url_hash(fragment, run.info, explorer.segment_categories(run))
+    assert parsed.problems == ()
+    return parsed.state
+
+
+def test_a_top_item_link_opens_that_item_in_the_explorer(run: Run) -> None:
+    item = str(top_flagged(run, limit=1)["item_id"].iat[0])
+    href = item_link(run, item)
+    assert href is not None
+    assert explorer_state_of(href, run) == FilterState(item=item)
+    assert item_link(run, "NO-SUCH-ITEM") is None
+    assert item_link(run, ["list"]) is None
+
+
+def test_a_bar_link_filters_the_explorer_to_that_segment(run: Run) -> None:
+    column = run.info.columns.segments[0]
+    table = at_stake_by_segment(run, column, limit=4)
+    top = str(table["segment"].iat[0])
+    href = segment_link(run, column, top)
+    assert href is not None
+    assert explorer_state_of(href, run).segments == ((column, (top,)),)
+    assert segment_link(run, column, "no such brand") is None
+    assert segment_link(run, "item_id", top) is None
+
+
+def test_the_other_bar_opens_every_value_it_sums(run: Run) -> None:
+    column = max(run.info.columns.segments, key=lambda c: run.items[c].nunique())
+    shown = at_stake_by_segment(run, column)
+    assert shown["segment"].iat[-1] == OTHER_SEGMENTS
+    href = segment_link(run, column, OTHER_SEGMENTS)
+    assert href is not None
+    [(name, values)] = explorer_state_of(href, run).segments
+    flagged = set(run.items.loc[run.items["flagged"], column].astype("string").dropna())
+    assert name == column and set(values) == flagged - set(shown["segment"])
+
+
+def test_review_progress_counts_decided_flagged_items_and_their_money(
+    demo_settings: Settings,
+) -> None:
+    services = in_memory_services(demo_settings)
+    loaded = services.runs.load_current()
+    assert loaded is not None
+    before = review_progress(loaded, services.reviewing.decisions)
+    flagged = loaded.items[loaded.items["flagged"]]
+    assert (before.reviewed, before.flagged) == (0, len(flagged))
+    assert before.share_covered == 0
+    top_two = flagged.nlargest(2, "at_stake")
+    targets = {str(item): 0 for item in top_two["item_id"]}
+    decision = parse_decision("accepted", "price_correct", "checked with the buyer")
+    save_review(services.reviewing, loaded, targets, decision, "ana")
+    after = review_progress(loaded, services.reviewing.decisions)
+    assert (after.reviewed, after.flagged) == (2, len(flagged))
+    assert after.at_stake_covered == pytest.approx(top_two["at_stake"].sum())
+    assert after.share_covered == pytest.approx(
+        top_two["at_stake"].sum() / flagged["at_stake"].sum()
+    )
+    page = json.dumps(layout_of(services), default=str)
+    assert f"2 of {len(flagged):,}" in page
+
+
+def layout_of(services: Any) -> Any:
+    from layouts.overview import layout
+
+    return layout(services).to_plotly_json()
+
+
+def test_the_subtitle_reads_in_words_and_the_model_sits_behind_a_popover(
+    demo_settings: Settings,
+) -> None:
+    services = in_memory_services(demo_settings)
+    loaded = services.runs.load_current()
+    assert loaded is not None
+    subtitle = run_subtitle(loaded, demo_settings.datasets_dir)
+    assert subtitle.endswith(f"scored {format_timestamp(loaded.info.created_at)} · 4,000 items")
+    assert loaded.info.created_at not in subtitle
+    page = json.dumps(layout_of(services), default=str)
+    assert str(Overview.MODEL_POPOVER) in page and "MAPE" in page
+    assert "-fold out-of-fold" not in subtitle
+
+
+def test_scoring_warnings_show_on_the_overview(demo_settings: Settings) -> None:
+    store = RunStore(demo_settings.runs_dir)
+    run_id = store.current_id()
+    assert run_id is not None
+    card_path = demo_settings.runs_dir / run_id / "model_card.json"
+    card = json.loads(card_path.read_text())
+    card["warnings"] = [
+        "'cost' tracks the price closely (correlation 0.96): mispricings go unflagged."
+    ]
+    card_path.write_text(json.dumps(card))
+    page = json.dumps(layout_of(in_memory_services(demo_settings)), default=str)
+    assert str(Overview.WARNINGS) in page and "correlation 0.96" in page
+    del card["warnings"]
+    card_path.write_text(json.dumps(card))
+    quiet = json.dumps(layout_of(in_memory_services(demo_settings)), default=str)
+    assert str(Overview.WARNINGS) not in quiet

@@ -6,8 +6,20 @@ from typing import Any
 
 import numpy as np
 
+from dashboard.display import Display
+from dashboard.figures.axes import hover_money, log_money_ticks, money_axis
 from dashboard.figures.bars import SELECTED_OUTLINE, money_bars
-from dashboard.figures.theme import MUTED, OK, OVER, UNDER, Figure, empty_figure, figure, typed
+from dashboard.figures.theme import (
+    MUTED,
+    NO_MATCH,
+    OK,
+    OVER,
+    UNDER,
+    Figure,
+    empty_figure,
+    figure,
+    typed,
+)
 from dashboard.query.explorer_types import OK as OK_CODE
 from dashboard.query.explorer_types import OVER as OVER_CODE
 from dashboard.query.explorer_types import UNDER as UNDER_CODE
@@ -21,14 +33,17 @@ _POINT_GROUPS = (
 )
 
 
-def scatter_figure(points: ScatterPoints) -> Figure:
+def scatter_figure(points: ScatterPoints, display: Display | None = None) -> Figure:
     """Actual against fair price on log axes (WebGL), the typical interval as a band behind.
+
+    Both axes carry full amounts with the currency ("€50", "€200", "€1k"), computed from the range.
 
     Outside-interval points are drawn on top of the grey in-interval cloud. Points carry no ids (see
     :func:`scatter_item_at`); coordinates are float32 typed arrays, so 20,000 points cost ~210 kB.
     """
     if points.total == 0:
-        return empty_figure("No items match these filters", height=420)
+        return empty_figure(NO_MATCH, height=420)
+    display = display or Display()
     data: list[dict[str, Any]] = []
     band = points.band
     if len(band.fair_price) >= 2:
@@ -68,34 +83,42 @@ def scatter_figure(points: ScatterPoints) -> Figure:
             "x": typed(points.fair_price[rows], np.float32),
             "y": typed(points.actual[rows], np.float32),
             "marker": {"color": colour, "size": size, "opacity": opacity},
-            "hovertemplate": "price %{y:,.2f}<br>fair %{x:,.2f}<br>click for detail<extra>"
-            + name
-            + "</extra>",
+            "hovertemplate": f"price {hover_money(display, 'y')}<br>"
+            f"fair {hover_money(display, 'x')}<br>click for detail<extra>{name}</extra>",
         }
         if points.in_selection is not None:
             trace.update(_highlight(points, rows))
         data.append(trace)
-    title = "Price against fair price"
-    if points.sampled:
-        title += f" · {points.drawn:,} of {points.total:,} drawn (every flagged item kept)"
+    # The sample note is a subtitle: a long title would run under the mode bar.
+    subtitle = (
+        f"{points.drawn:,} of {points.total:,} drawn (every flagged item kept)"
+        if points.sampled
+        else None
+    )
+    ticks = log_money_ticks(low, high, display)
     layout = {
-        # Label 1, 2 and 5 of each decade only: every digit crowds a log axis.
-        "xaxis": {"type": "log", "title": {"text": "Fair price"}, "dtick": "D2"},
-        "yaxis": {"type": "log", "title": {"text": "Price"}, "dtick": "D2"},
+        "xaxis": {"type": "log", "title": {"text": display.label("fair_price")}, **ticks},
+        "yaxis": {"type": "log", "title": {"text": display.label("actual")}, **ticks},
         "dragmode": "lasso",
         "clickmode": "event+select",
         "uirevision": "scatter",
     }
-    return figure(data, layout, title=title, height=420)
+    return figure(data, layout, title="Price against fair price", subtitle=subtitle, height=420)
 
 
-def heatmap_figure(data: HeatmapData) -> Figure:
+def heatmap_figure(data: HeatmapData, display: Display | None = None) -> Figure:
     """Two segment columns crossed; a click on a cell filters everything else to that cell."""
-    if not data.x_labels or not data.y_labels:
-        return empty_figure("No items match these filters")
+    if not data.x_labels or not data.y_labels or not int(np.nansum(data.items)):
+        return empty_figure(NO_MATCH)
+    display = display or Display()
     money = data.metric == "at_stake"
+    x_name, y_name = display.label(data.x_column), display.label(data.y_column)
+    if money and not float(np.nansum(data.at_stake)):
+        return empty_figure(f"No money at stake by {y_name} × {x_name} for these filters")
     # A nested list, not a typed array: dcc.Graph's click handling indexes heatmap customdata itself.
     custom = np.stack([data.items, data.flagged, data.at_stake], axis=-1).round(0).tolist()
+    finite = data.values[np.isfinite(data.values)]
+    top = float(finite.max()) if finite.size else 0.0
     trace = {
         "type": "heatmap",
         "x": list(data.x_labels),
@@ -103,15 +126,18 @@ def heatmap_figure(data: HeatmapData) -> Figure:
         # NaN (no items in the cell) draws as a gap. A nested list like customdata (see there).
         "z": [[v if np.isfinite(v) else None for v in row] for row in data.values.tolist()],
         "customdata": custom,
-        "hovertemplate": f"{data.y_column} %{{y}} × {data.x_column} %{{x}}<br>"
+        "hovertemplate": f"{y_name} %{{y}} × {x_name} %{{x}}<br>"
         "%{customdata[0]:,} items, %{customdata[1]:,} flagged<br>"
-        "at stake %{customdata[2]:,.0f}<extra></extra>",
+        f"at stake {display.symbol}%{{customdata[2]:,.0f}}{display.suffix}<extra></extra>",
         "colorscale": [[0, "#f7f9fb"], [0.5, "#f0a56b"], [1, OVER]]
         if money
         else [[0, "#f7f9fb"], [1, UNDER]],
+        # The scale starts at nothing, so a uniform grid reads as "little", not as "the most".
+        "zmin": 0,
+        "zmax": top if top > 0 else 1.0,
         "colorbar": {
-            "title": {"text": "At stake" if money else "Share flagged"},
-            "tickformat": "~s" if money else ".0%",
+            "title": {"text": display.label("at_stake") if money else "Share flagged"},
+            **(money_axis(display) if money else {"tickformat": ".0%"}),
         },
         "xgap": 1,
         "ygap": 1,
@@ -135,24 +161,26 @@ def heatmap_figure(data: HeatmapData) -> Figure:
             )
     layout = {
         "shapes": shapes,
-        "xaxis": {"type": "category", "title": {"text": data.x_column}, "tickangle": -30},
-        "yaxis": {"type": "category", "title": {"text": data.y_column}, "autorange": "reversed"},
+        "xaxis": {"type": "category", "title": {"text": x_name}, "tickangle": -30},
+        "yaxis": {"type": "category", "title": {"text": y_name}, "autorange": "reversed"},
     }
     what = "Money at stake" if money else "Share flagged"
     height = max(340, 22 * len(data.y_labels) + 170)
-    return figure(
-        [trace], layout, title=f"{what}: {data.y_column} × {data.x_column}", height=height
-    )
+    return figure([trace], layout, title=f"{what}: {y_name} × {x_name}", height=height)
 
 
-def segment_bars_figure(bars: SegmentBars) -> Figure:
+def segment_bars_figure(bars: SegmentBars, display: Display | None = None) -> Figure:
     """Money at stake per value of one column, stacked under/over; a click filters to that value."""
+    display = display or Display()
+    name = display.label(bars.column)
     return money_bars(
         bars.table,
-        bars.column,
+        name,
         flagged_counts="flagged",
-        empty_message=f"No money at stake by {bars.column} for these filters",
+        empty_message=NO_MATCH,
+        no_money_message=f"No money at stake by {name} for these filters",
         selected=bars.selected,
+        display=display,
     )
 
 
@@ -162,8 +190,10 @@ def item_interval_figure(
     lower: float,
     upper: float,
     comparables: list[tuple[str, float, float]] | None = None,
+    display: Display | None = None,
 ) -> Figure:
     """One item's price against its fair price and interval, with its comparables' prices."""
+    display = display or Display()
     colour = UNDER if actual < lower else OVER if actual > upper else OK
     data: list[dict[str, Any]] = [
         {
@@ -173,7 +203,7 @@ def item_interval_figure(
             "mode": "markers",
             "name": "Fair price",
             "marker": {"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": "#2f3e4e"}},
-            "hovertemplate": "fair %{x:,.2f}<extra></extra>",
+            "hovertemplate": f"fair {hover_money(display, 'x')}<extra></extra>",
         },
         {
             "type": "scatter",
@@ -182,7 +212,7 @@ def item_interval_figure(
             "mode": "markers",
             "name": "Price",
             "marker": {"size": 16, "color": colour, "line": {"width": 1, "color": "white"}},
-            "hovertemplate": "price %{x:,.2f}<extra></extra>",
+            "hovertemplate": f"price {hover_money(display, 'x')}<extra></extra>",
         },
     ]
     if comparables:
@@ -195,7 +225,9 @@ def item_interval_figure(
                 "name": "Comparables",
                 "marker": {"size": 9, "color": OK, "symbol": "diamond"},
                 "customdata": [item for item, _, _ in comparables],
-                "hovertemplate": "%{customdata}<br>price %{x:,.2f}<extra></extra>",
+                "hovertemplate": "%{customdata}<br>price "
+                + hover_money(display, "x")
+                + "<extra></extra>",
             }
         )
     layout = {
@@ -211,7 +243,12 @@ def item_interval_figure(
             }
         ],
         "yaxis": {"visible": False, "range": [-1, 0.8]},
-        "xaxis": {"title": {"text": "Price"}, "tickformat": ",.2f"},
+        "xaxis": {
+            "title": {"text": display.label("actual")},
+            "tickformat": ",.2f",
+            "tickprefix": display.symbol,
+            "ticksuffix": display.suffix,
+        },
         "margin": {"t": 20, "b": 80},
     }
     return figure(data, layout, height=220)

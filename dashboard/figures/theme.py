@@ -24,6 +24,9 @@ ACCENT = "#2f3e4e"
 MUTED = "#5c6b7a"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
+#: What every chart says when the filters leave no item (no axes, no colour bar).
+NO_MATCH = "No items match these filters"
+
 DIRECTION_COLOURS = {"under": UNDER, "over": OVER, "ok": OK}
 DIRECTION_LABELS = {"under": "Under-priced", "over": "Over-priced", "ok": "Within interval"}
 
@@ -37,7 +40,8 @@ HOUSE_LAYOUT: dict[str, Any] = {
     "font": {"family": FONT, "size": 13, "color": ACCENT},
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "rgba(0,0,0,0)",
-    "margin": {"l": 56, "r": 16, "t": 48, "b": 84},
+    # The top margin keeps a strip above the title for the mode bar (see "title").
+    "margin": {"l": 56, "r": 16, "t": 64, "b": 84},
     "hoverlabel": {"font": {"family": FONT}},
     # Legends sit under the plot, clear of the title and the mode bar.
     "legend": {
@@ -50,7 +54,17 @@ HOUSE_LAYOUT: dict[str, Any] = {
     },
     "xaxis": _AXIS,
     "yaxis": _AXIS,
-    "title": {"font": {"size": 15}, "x": 0, "xanchor": "left", "xref": "paper"},
+    # Titles start below the mode bar's strip, so it never covers them when it shows.
+    "title": {
+        "font": {"size": 15},
+        "x": 0,
+        "xanchor": "left",
+        "xref": "paper",
+        "y": 1,
+        "yref": "container",
+        "yanchor": "top",
+        "pad": {"t": 30},
+    },
 }
 _TYPED = {
     np.dtype(np.float32): "f4",
@@ -108,7 +122,7 @@ def figure(
             extra,
             {
                 "title": {"subtitle": {"text": subtitle, "font": {"size": 12, "color": MUTED}}},
-                "margin": {"t": 64},
+                "margin": {"t": 84},
             },
         )
     return {"data": data, "layout": merged(HOUSE_LAYOUT, extra)}

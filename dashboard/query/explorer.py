@@ -185,8 +185,8 @@ def scatter_points(
 def score_distribution(
     run: Run, state: FilterState, *, bins: int = 60, indexes: ExplorerIndexes | None = None
 ) -> ScoreHistogram:
-    """Counts of filtered items outside their interval by signed score (under negative), as on the
-    Overview; the axis range is fixed per run so it does not jump while filtering."""
+    """Counts of filtered items outside their interval by score, under-priced left of zero, as on
+    the Overview; the axis range is fixed per run so it does not jump while filtering."""
     index = index_of(run, indexes)
     return explorer_charts.score_histogram(index, cached_mask(index, state, None), bins=bins)
 

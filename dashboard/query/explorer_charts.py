@@ -19,7 +19,12 @@ from dashboard.query.explorer_types import (
     ScatterPoints,
     SegmentBars,
 )
-from dashboard.query.overview import OTHER_SEGMENTS, ScoreHistogram
+from dashboard.query.overview import (
+    OTHER_SEGMENTS,
+    ScoreHistogram,
+    score_bin_edges,
+    score_bin_positions,
+)
 
 BAND_BINS = 24
 BAND_SAMPLE = 20_000
@@ -110,21 +115,19 @@ def interval_band(index: RunIndex, rows: np.ndarray) -> IntervalBand:
 
 
 def score_histogram(index: RunIndex, mask: np.ndarray, *, bins: int) -> ScoreHistogram:
-    """Signed score of the filtered items outside their interval; the axis is fixed per run."""
+    """Score of the filtered items outside their interval, under-priced to the left; the axis is
+    fixed per run."""
     outside = index.outside_rows[mask[index.outside_rows]]
-    score = index.score[outside]
     is_under = index.direction[outside] == UNDER
-    clip = index.score_clip
-    edges = np.linspace(-clip, clip, bins + 1)
-    signed = np.clip(np.where(is_under, -score, score), -clip, clip)
-    position = np.minimum(((signed + clip) / (2 * clip) * bins).astype(np.int64), bins - 1)
+    edges = score_bin_edges(index.score_clip, bins)
+    position = score_bin_positions(index.score[outside], is_under, edges)
     return ScoreHistogram(
         edges=edges,
         under=np.bincount(position[is_under], minlength=bins),
         over=np.bincount(position[~is_under], minlength=bins),
         inside=int(np.count_nonzero(mask)) - len(outside),
         threshold=index.threshold,
-        clipped_at=clip,
+        clipped_at=index.score_clip,
     )
 
 

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from dashboard.filters.clean import segment_label
 from dashboard.filters.state import DIRECTIONS, MISSING
+from dashboard.query.overview import score_clip
 from dashboard.runs import Run
 
 logger = logging.getLogger(__name__)
@@ -258,8 +259,6 @@ def _substring(haystack: pa.Array, needle: str) -> np.ndarray:
 
 
 def _score_clip(score: np.ndarray, threshold: float) -> float:
-    """The score histogram's range: the same rule as the Overview's, fixed per run so the axis does
-    not jump while the analyst filters."""
-    outside = score[score > 0]
-    tail = float(np.quantile(outside, 0.99)) if len(outside) else 0.0
-    return float(max(tail, 3 * threshold, 1.0))
+    """The score histogram's range: the Overview's rule, fixed per run so the axis does not jump
+    while the analyst filters."""
+    return score_clip(score, threshold)

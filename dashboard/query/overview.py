@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,12 @@ class OverviewKpis:
 
 @dataclass(frozen=True)
 class ScoreHistogram:
-    """Counts of items outside their interval by signed score (under negative, over positive)."""
+    """Counts of items outside their interval, binned on a mirrored axis: under-priced items left of
+    zero, over-priced right of it, at the position of their (non-negative) score.
+
+    The outermost bin on each side is an overflow bin: it holds every score at or beyond
+    ``clipped_at`` (a whole number), so the far tail is counted, not stretched across the axis.
+    """
 
     edges: np.ndarray
     under: np.ndarray
@@ -98,29 +104,57 @@ def at_stake_by_segment(run: Run, column: str, *, limit: int = 12) -> pd.DataFra
     return table[["segment", "under", "over", "items"]].astype({"items": "int64"})
 
 
+def score_clip(score: np.ndarray, threshold: float) -> float:
+    """Where the score axis's overflow bins start: a whole number past the 99th percentile of the
+    scores outside their interval and at least three flag thresholds, so "≥ 4" reads as a bound."""
+    outside = score[score > 0]
+    tail = float(np.quantile(outside, 0.99)) if len(outside) else 0.0
+    return float(math.ceil(max(tail, 3 * threshold, 1.0)))
+
+
+def score_bin_edges(clip: float, bins: int) -> np.ndarray:
+    """``bins`` equal bins (an even number, at least 4) on the mirrored axis: ``bins - 2`` cover
+    ``[-clip, clip]`` and one overflow bin each side lies beyond ``±clip``."""
+    if bins < 4 or bins % 2:
+        raise ValueError("the score histogram needs an even number of bins, at least 4")
+    width = 2 * clip / (bins - 2)
+    return np.linspace(-clip - width, clip + width, bins + 1)
+
+
+def score_bin_positions(score: np.ndarray, is_under: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The bin of each score (under-priced on the left); scores at or past the clip land in the
+    overflow bins."""
+    bins = len(edges) - 1
+    clip, width = float(edges[-2]), float(edges[1] - edges[0])
+    # A score at or past the clip sits mid-way into its overflow bin; the rest where they fall.
+    placed = np.where(score >= clip, clip + width / 2, score)
+    side = np.where(is_under, -1.0, 1.0)
+    position = np.floor((side * placed - edges[0]) / width)
+    return np.clip(position.astype(np.int64), 0, bins - 1)
+
+
 def score_histogram(run: Run, *, bins: int = 60) -> ScoreHistogram:
-    """Bins the signed score of items outside their interval; the far tail lands in the end bins."""
+    """Bins the score of items outside their interval, under-priced to the left, over-priced to the
+    right; the far tail lands in labelled overflow bins."""
     items = run.items
     outside = items[items["score"] > 0]
-    signed = np.where(outside["direction"] == "under", -1.0, 1.0) * outside["score"].to_numpy()
+    score = outside["score"].to_numpy(np.float64)
+    is_under = (outside["direction"] == "under").to_numpy()
     threshold = float(run.model_card.get("flag_threshold", 1.0))
-    clip = float(max(np.quantile(np.abs(signed), 0.99) if len(signed) else 0.0, 3 * threshold, 1.0))
-    edges = np.linspace(-clip, clip, bins + 1)
-    clipped = np.clip(signed, -clip, clip)
-    is_under = signed < 0
-    under, _ = np.histogram(clipped[is_under], bins=edges)
-    over, _ = np.histogram(clipped[~is_under], bins=edges)
+    clip = score_clip(items["score"].to_numpy(np.float64), threshold)
+    edges = score_bin_edges(clip, bins)
+    position = score_bin_positions(score, is_under, edges)
     return ScoreHistogram(
         edges=edges,
-        under=under,
-        over=over,
+        under=np.bincount(position[is_under], minlength=bins),
+        over=np.bincount(position[~is_under], minlength=bins),
         inside=int(len(items) - len(outside)),
         threshold=threshold,
         clipped_at=clip,
     )
 
 
-def top_flagged(run: Run, *, limit: int = 20, segments: int = 3) -> pd.DataFrame:
+def top_flagged(run: Run, *, limit: int = 20, segments: int = 2) -> pd.DataFrame:
     """The flagged items with the most money at stake, with a few segment columns for context."""
     context = [c for c in run.info.columns.segments if c != run.info.columns.group][:segments]
     columns = ["item_id", *context, "actual", "fair_price", "lower", "upper", "score", "direction"]
