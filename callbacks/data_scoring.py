@@ -1,6 +1,7 @@
 """Data page callbacks that score and switch runs: publish the mapped upload as a dataset version
-and queue its scoring (or score a dataset's latest version), run the job in the background with
-progress and cancel (the Jobs page's pattern, see ``callbacks.jobs``), say how it ended, and
+and queue its scoring (or score a dataset's latest version), run the job in the background, draw
+its progress, Cancel and how it ended from its record on the page's tick (the Jobs page's pattern,
+see ``callbacks.job_runner``: a page left mid-run and opened again finds the job), and
 "Open in Explorer" on a dataset's newest run."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from callbacks.job_runner import register_job_runner
+from callbacks.job_runner import job_owner, register_job_runner
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
 from dashboard.datasets.intake import Target, publish_upload
@@ -17,14 +18,15 @@ from dashboard.datasets.store import check_slug
 from dashboard.datasets.web import DATASET_ROLE, upload_area
 from dashboard.errors import InputError
 from dashboard.ids import Data
-from dashboard.jobs import JobBook
+from dashboard.jobs import JobBook, JobRecord
 from dashboard.jobs.dataset_jobs import queue_score_job
-from dashboard.jobs.lookup import page_job, page_job_active
+from dashboard.jobs.lookup import followed_job
 from dashboard.jobs.queue import REFUSED
-from dashboard.jobs.records import check_job_id
+from dashboard.jobs.records import DATA_PAGE, check_job_id
 from dashboard.services import Services
 from layouts.data import datasets_view
 from layouts.data_upload import refusal, scoring_outcome, success_note
+from layouts.jobs_outcome import job_progress_view
 
 EXPLORER_PATH = "/explorer"
 
@@ -42,6 +44,13 @@ def writer(services: Services) -> Identity | str:
     return caller_or_refusal(services.settings.sign_in_required, DATASET_ROLE)
 
 
+def my_scoring_job(services: Services) -> JobRecord | None:
+    """The caller's newest scoring job queued from this page (running, or ended not long ago)."""
+    book = JobBook(services.settings.jobs_dir)
+    limit = services.settings.job_time_limit
+    return followed_job(book, job_owner(services), DATA_PAGE, limit)
+
+
 def _register_queue(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Data.REQUEST, "data"),
@@ -55,7 +64,6 @@ def _register_queue(app: Dash, services: Services) -> None:
         State(Data.NAME, "value"),
         State(Data.UPLOADED, "data"),
         State(Data.TARGET, "data"),
-        State(Data.REQUEST, "data"),
         prevent_initial_call=True,
     )
     def queue_scoring(
@@ -65,7 +73,6 @@ def _register_queue(app: Dash, services: Services) -> None:
         name: object,
         raw_upload: object,
         raw_target: object,
-        current: object,
     ) -> tuple[Any, ...]:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return (no_update,) * 5  # a re-rendered button, not a click
@@ -82,7 +89,8 @@ def _register_queue(app: Dash, services: Services) -> None:
         if isinstance(caller, str):
             return refuse(caller)
         book = JobBook(services.settings.jobs_dir)
-        if page_job_active(book, current):
+        running = my_scoring_job(services)
+        if running is not None and running.active:
             return refuse("A scoring job from this page is still running: wait or cancel it.")
         try:
             if isinstance(trigger, dict):
@@ -109,31 +117,25 @@ def _register_queue(app: Dash, services: Services) -> None:
 
 
 def _register_job(app: Dash, services: Services) -> None:
-    register_job_runner(
-        app,
-        services,
-        request=Data.REQUEST,
-        result=Data.RESULT,
-        progress=(Data.PROGRESS, Data.STAGE, Data.TIMING),
-        cancel=Data.CANCEL,
-        running=[(Output(Data.CANCEL, "disabled"), False, True)],
-    )
+    register_job_runner(app, services, request=Data.REQUEST, result=Data.RESULT)
 
 
 def _register_cancel(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Data.CANCEL_NOTE, "children"),
         Input(Data.CANCEL, "n_clicks"),
-        State(Data.REQUEST, "data"),
         prevent_initial_call=True,
     )
-    def cancel(clicks: object, request: object) -> Any:
+    def cancel(clicks: object) -> Any:
         if not clicks:
             return no_update
         refused = writer(services)
         if isinstance(refused, str):
             return refused
-        job_id = request.get("job_id") if isinstance(request, dict) else None
+        mine = my_scoring_job(services)
+        if mine is None or not mine.active:
+            return "You have no running scoring job to cancel."
+        job_id = mine.job_id
         try:
             record = JobBook(services.settings.jobs_dir).request_cancel(check_job_id(job_id))
         except InputError as error:
@@ -143,22 +145,42 @@ def _register_cancel(app: Dash, services: Services) -> None:
 
 def _register_outcome(app: Dash, services: Services) -> None:
     @app.callback(
+        Output(Data.PROGRESS, "value"),
+        Output(Data.PROGRESS, "label"),
+        Output(Data.STAGE, "children"),
+        Output(Data.TIMING, "children"),
+        Output(Data.CANCEL, "disabled"),
         Output(Data.OUTCOME, "children"),
         Output(Data.DATASETS, "children"),
+        Output(Data.FOLLOWED, "data"),
+        Input(Data.TICK, "n_intervals"),
+        Input(Data.REQUEST, "data"),
         Input(Data.RESULT, "data"),
-        State(Data.REQUEST, "data"),
-        prevent_initial_call=True,
+        State(Data.FOLLOWED, "data"),
     )
-    def show_outcome(result: object, request: object) -> tuple[Any, Any]:
-        refused = None
+    def follow_scoring(
+        tick: object, request: object, result: object, drawn: object
+    ) -> tuple[Any, ...]:
+        # The job is drawn from its record each tick; the outcome and the datasets list are
+        # redrawn only when the job or its status changes.
         if isinstance(result, dict) and result.get("status") == REFUSED:
-            refused = str(result.get("error") or "The job could not start.")
-        record = page_job(JobBook(services.settings.jobs_dir), request)
-        caller = writer(services)
-        may_write = not isinstance(caller, str)
-        if record is not None and record.run_id is not None:
+            sentence = str(result.get("error") or "The job could not start.")
+            return (*(no_update,) * 5, scoring_outcome(None, sentence), no_update, no_update)
+        record = my_scoring_job(services)
+        if record is None:
+            return (no_update,) * 8
+        now_drawn = {"job_id": record.job_id, "status": record.status}
+        progress = job_progress_view(record)
+        if record.active:
+            outcome: Any = None if now_drawn != drawn else no_update
+            return (*progress, record.cancel_requested, outcome, no_update, now_drawn)
+        if now_drawn == drawn:
+            return (no_update,) * 8
+        if record.run_id is not None and isinstance(drawn, dict):
             announce_current_run(services.runs.current_id())
-        return scoring_outcome(record, refused), datasets_view(services, may_write)
+        may_write = not isinstance(writer(services), str)
+        view = datasets_view(services, may_write)
+        return (*progress, True, scoring_outcome(record), view, now_drawn)
 
 
 def _register_open(app: Dash, services: Services) -> None:

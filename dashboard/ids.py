@@ -131,6 +131,15 @@ class Jobs(StrEnum):
     MAKE_CURRENT = "jobs-make-current"  # pattern-matching type: {"type": …, "run": <run id>}
     RERUN = "jobs-rerun"  # pattern-matching type: {"type": …, "job": <job id>}
     STOP = "jobs-stop"  # pattern-matching type: {"type": …, "job": <job id>}
+    FOLLOWED = "jobs-followed"  # store: {"job_id", "status"} of the analyst's job as drawn
+    VIEW_RUN = "jobs-view-run"  # the finished job's run, opened without making it current
+    OUTCOME_MAKE_CURRENT = "jobs-outcome-make-current"  # the finished job's run → confirm
+    OUTCOME_WARNINGS = "jobs-outcome-warnings"  # the finished job's run's scoring warnings
+    CONFIRM = "jobs-confirm"  # the modal asking before a run becomes current for everyone
+    CONFIRM_TEXT = "jobs-confirm-text"
+    CONFIRM_RUN = "jobs-confirm-run"  # store: the run id the modal asks about
+    CONFIRM_YES = "jobs-confirm-yes"
+    CONFIRM_NO = "jobs-confirm-no"
 
 
 class Data(StrEnum):
@@ -174,6 +183,8 @@ class Data(StrEnum):
     CANCEL = "data-cancel"
     CANCEL_NOTE = "data-cancel-note"
     OUTCOME = "data-outcome"
+    TICK = "data-tick"  # redraws the analyst's scoring job from its record
+    FOLLOWED = "data-followed"  # store: {"job_id", "status"} of the scoring job as drawn
     TX_CARD = "data-tx-card"
     TX_ITEM = "data-tx-item"
     TX_DATE = "data-tx-date"

@@ -50,21 +50,31 @@ def test_a_viewer_cannot_queue_stop_or_switch_runs(secured: Any) -> None:  # noq
 
     make_current = {"type": Jobs.MAKE_CURRENT, "run": "20200101T000000000000Z-000000"}
     key = id_key(make_current)
-    switched = post(
+    asked = post(
         viewer,
-        f"{Jobs.RUNS}.children",
+        f"{Jobs.CONFIRM}.is_open",
         {f"{key}.n_clicks": 1},
         f"{key}.n_clicks",
         {'{"run":["ALL"],"type":"jobs-make-current"}': [make_current]},
     )
-    assert switched.status_code == 200
-    assert "needs the analyst role" in switched.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "needs the analyst role" in asked.get_data(as_text=True)
+    # Nor can a viewer answer the confirmation with a crafted "Make current".
+    other = next((r.run_id for r in store.list_runs() if r.run_id != current), current)
+    confirmed = post(
+        viewer,
+        f"{Jobs.RUNS}.children",
+        {f"{Jobs.CONFIRM_YES}.n_clicks": 1, f"{Jobs.CONFIRM_RUN}.data": other},
+        f"{Jobs.CONFIRM_YES}.n_clicks",
+    )
+    assert confirmed.status_code == 200
+    assert "needs the analyst role" in confirmed.get_data(as_text=True)
     assert store.current_id() == current
 
     stopped = post(
         viewer,
         f"{Jobs.NOTE}.children",
-        {f"{Jobs.CANCEL}.n_clicks": 1, f"{Jobs.REQUEST}.data": {"job_id": "abc"}},
+        {f"{Jobs.CANCEL}.n_clicks": 1},
         f"{Jobs.CANCEL}.n_clicks",
     )
     assert stopped.status_code == 200

@@ -1,0 +1,148 @@
+"""The Jobs page's own job, drawn from its record, and making a run current after a confirmation.
+
+Every tick reads the caller's newest job from this page out of the job records (not out of the
+page's stores, which are new each time the page is opened), so a page that was left mid-run and
+opened again shows the job's progress with Cancel, and then how it ended. The outcome and the
+buttons are redrawn only when the job or its status changes (the followed store remembers what is
+drawn), so an open confirmation or a focused button is not replaced under the analyst.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+
+from callbacks.job_runner import job_owner
+from callbacks.shell import announce_current_run
+from dashboard.auth import Identity
+from dashboard.errors import InputError
+from dashboard.ids import Jobs
+from dashboard.jobs import JobBook, JobRecord
+from dashboard.jobs.lookup import followed_job
+from dashboard.jobs.records import JOBS_PAGE
+from dashboard.runs import RunInfo, check_run_id
+from dashboard.services import Services
+from layouts.jobs import dataset_names, run_warnings_by_id, scope_filters
+from layouts.jobs_outcome import confirm_text, job_progress_view, outcome_alert
+from layouts.jobs_tables import runs_table
+
+
+def my_job(services: Services) -> JobRecord | None:
+    """The caller's newest job queued from this page (running, or ended not long ago)."""
+    book = JobBook(services.settings.jobs_dir)
+    limit = services.settings.job_time_limit
+    return followed_job(book, job_owner(services), JOBS_PAGE, limit)
+
+
+def register_follow(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Jobs.PROGRESS, "value"),
+        Output(Jobs.PROGRESS, "label"),
+        Output(Jobs.STAGE, "children"),
+        Output(Jobs.TIMING, "children"),
+        Output(Jobs.CANCEL, "disabled"),
+        Output(Jobs.RECOMPUTE, "disabled", allow_duplicate=True),
+        Output(Jobs.OUTCOME, "children"),
+        Output(Jobs.FOLLOWED, "data"),
+        Input(Jobs.TICK, "n_intervals"),
+        Input(Jobs.REQUEST, "data"),
+        Input(Jobs.RESULT, "data"),
+        State(Jobs.DATASET, "value"),
+        State(Jobs.FOLLOWED, "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def follow(
+        tick: object, request: object, result: object, dataset: object, drawn: object
+    ) -> tuple[Any, ...]:
+        record = my_job(services)
+        if record is None:
+            return (no_update,) * 8
+        now_drawn = {"job_id": record.job_id, "status": record.status}
+        progress = job_progress_view(record)
+        if record.active:
+            # Cancel stays enabled until the job is told to stop; Recompute waits for the end.
+            controls = [record.cancel_requested, True]
+            outcome: Any = None if now_drawn != drawn else no_update
+            return (*progress, *controls, outcome, now_drawn)
+        if now_drawn == drawn:
+            return (no_update,) * 8  # ended and drawn already
+        ready = isinstance(dataset, str) and scope_filters(services, dataset)[1]
+        return (*progress, True, not ready, _outcome(services, record), now_drawn)
+
+
+def _outcome(services: Services, record: JobRecord) -> Any:
+    run: RunInfo | None = None
+    warnings: tuple[str, ...] = ()
+    if record.run_id is not None:
+        try:
+            run = services.runs.info(record.run_id)
+            warnings = services.runs.warnings(record.run_id)
+        except InputError:
+            run = None  # removed since: the outcome says so
+    return outcome_alert(record, run, warnings)
+
+
+def register_make_current(
+    app: Dash, services: Services, analyst: Callable[[Services], Identity | str]
+) -> None:
+    """Make current (in the runs table, or for the finished job's run) asks first; the answer
+    "Make current" then switches the run for everyone."""
+
+    @app.callback(
+        Output(Jobs.CONFIRM, "is_open"),
+        Output(Jobs.CONFIRM_TEXT, "children"),
+        Output(Jobs.CONFIRM_RUN, "data"),
+        Output(Jobs.NOTE, "children", allow_duplicate=True),
+        Input({"type": Jobs.MAKE_CURRENT, "run": ALL}, "n_clicks"),
+        Input(Jobs.OUTCOME_MAKE_CURRENT, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def ask(clicks: object, outcome_clicks: object) -> tuple[Any, ...]:
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return (no_update,) * 4  # a re-rendered button, not a click
+        refusal = analyst(services)
+        if isinstance(refusal, str):
+            return no_update, no_update, no_update, refusal
+        trigger = ctx.triggered_id
+        if isinstance(trigger, dict):
+            wanted = trigger.get("run")
+        else:
+            mine = my_job(services)
+            wanted = mine.run_id if mine is not None else None
+        try:
+            chosen = services.runs.info(check_run_id(wanted))  # type: ignore[arg-type]
+        except InputError as error:
+            return no_update, no_update, no_update, str(error)
+        text = confirm_text(chosen, services.runs.current(), services.runs.warnings(chosen.run_id))
+        return True, text, chosen.run_id, None
+
+    @app.callback(
+        Output(Jobs.CONFIRM, "is_open", allow_duplicate=True),
+        Output(Jobs.RUNS, "children", allow_duplicate=True),
+        Output(Jobs.NOTE, "children", allow_duplicate=True),
+        Input(Jobs.CONFIRM_YES, "n_clicks"),
+        Input(Jobs.CONFIRM_NO, "n_clicks"),
+        State(Jobs.CONFIRM_RUN, "data"),
+        prevent_initial_call=True,
+    )
+    def answer(yes: object, no: object, run_id: object) -> tuple[Any, ...]:
+        if ctx.triggered_id != Jobs.CONFIRM_YES or not yes:
+            return False, no_update, no_update
+        refusal = analyst(services)
+        if isinstance(refusal, str):
+            return False, no_update, refusal
+        try:
+            chosen = check_run_id(run_id)  # type: ignore[arg-type]
+            services.runs.set_current(chosen)
+        except InputError as error:
+            return False, no_update, str(error)
+        runs = services.runs.list_runs()
+        names, warnings = dataset_names(services), run_warnings_by_id(services)
+        announce_current_run(chosen)
+        return (
+            False,
+            runs_table(runs, chosen, names, warnings),
+            f"Run {chosen} is the current run now.",
+        )
