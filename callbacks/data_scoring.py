@@ -36,6 +36,7 @@ def register(app: Dash, services: Services) -> None:
     _register_job(app, services)
     _register_cancel(app, services)
     _register_outcome(app, services)
+    _register_refused(app)
     _register_open(app, services)
 
 
@@ -153,19 +154,15 @@ def _register_outcome(app: Dash, services: Services) -> None:
         Output(Data.OUTCOME, "children"),
         Output(Data.DATASETS, "children"),
         Output(Data.FOLLOWED, "data"),
+        # Not the background callback's result: Dash holds back a callback while one of its
+        # inputs is the output of a callback still running, and the job runs for minutes.
         Input(Data.TICK, "n_intervals"),
         Input(Data.REQUEST, "data"),
-        Input(Data.RESULT, "data"),
         State(Data.FOLLOWED, "data"),
     )
-    def follow_scoring(
-        tick: object, request: object, result: object, drawn: object
-    ) -> tuple[Any, ...]:
+    def follow_scoring(tick: object, request: object, drawn: object) -> tuple[Any, ...]:
         # The job is drawn from its record each tick; the outcome and the datasets list are
         # redrawn only when the job or its status changes.
-        if isinstance(result, dict) and result.get("status") == REFUSED:
-            sentence = str(result.get("error") or "The job could not start.")
-            return (*(no_update,) * 5, scoring_outcome(None, sentence), no_update, no_update)
         record = my_scoring_job(services)
         if record is None:
             return (no_update,) * 8
@@ -181,6 +178,19 @@ def _register_outcome(app: Dash, services: Services) -> None:
         may_write = not isinstance(writer(services), str)
         view = datasets_view(services, may_write)
         return (*progress, True, scoring_outcome(record), view, now_drawn)
+
+
+def _register_refused(app: Dash) -> None:
+    @app.callback(
+        Output(Data.OUTCOME, "children", allow_duplicate=True),
+        Input(Data.RESULT, "data"),
+        prevent_initial_call=True,
+    )
+    def say_why_a_start_was_refused(result: object) -> Any:
+        # How a job ended is drawn from its record; only a refused start never reaches one.
+        if isinstance(result, dict) and result.get("status") == REFUSED:
+            return scoring_outcome(None, str(result.get("error") or "The job could not start."))
+        return no_update
 
 
 def _register_open(app: Dash, services: Services) -> None:

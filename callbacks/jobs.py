@@ -24,6 +24,7 @@ from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
 from dashboard.jobs.queue import (
     JOB_ROLE,
+    REFUSED,
     queue_job,
     scope_to_queue,
 )
@@ -130,6 +131,17 @@ def _analyst(services: Services) -> Identity | str:
 def _register_job(app: Dash, services: Services) -> None:
     register_job_runner(app, services, request=Jobs.REQUEST, result=Jobs.RESULT)
 
+    @app.callback(
+        Output(Jobs.SCOPE_ERROR, "children", allow_duplicate=True),
+        Input(Jobs.RESULT, "data"),
+        prevent_initial_call=True,
+    )
+    def say_why_a_start_was_refused(result: object) -> Any:
+        # How a job ended is drawn from its record; only a refused start never reaches one.
+        if isinstance(result, dict) and result.get("status") == REFUSED:
+            return str(result.get("error") or "The job could not start.")
+        return no_update
+
 
 def _register_cancel(app: Dash, services: Services) -> None:
     @app.callback(
@@ -164,10 +176,9 @@ def _register_refresh(app: Dash, services: Services) -> None:
         Output(Jobs.RUNS, "children"),
         Output(Jobs.RUNS_SIGNATURE, "data"),
         Input(Jobs.TICK, "n_intervals"),
-        Input(Jobs.RESULT, "data"),
         State(Jobs.RUNS_SIGNATURE, "data"),
     )
-    def refresh(tick: object, result: object, signature: object) -> tuple[Any, ...]:
+    def refresh(tick: object, signature: object) -> tuple[Any, ...]:
         records = JobBook(services.settings.jobs_dir).recent()
         runs = services.runs.list_runs()
         current = services.runs.current_id()

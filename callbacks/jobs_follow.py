@@ -46,16 +46,15 @@ def register_follow(app: Dash, services: Services) -> None:
         Output(Jobs.RECOMPUTE, "disabled", allow_duplicate=True),
         Output(Jobs.OUTCOME, "children"),
         Output(Jobs.FOLLOWED, "data"),
+        # Not the background callback's result: Dash holds back a callback while one of its
+        # inputs is the output of a callback still running, and the job runs for minutes.
         Input(Jobs.TICK, "n_intervals"),
         Input(Jobs.REQUEST, "data"),
-        Input(Jobs.RESULT, "data"),
         State(Jobs.DATASET, "value"),
         State(Jobs.FOLLOWED, "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def follow(
-        tick: object, request: object, result: object, dataset: object, drawn: object
-    ) -> tuple[Any, ...]:
+    def follow(tick: object, request: object, dataset: object, drawn: object) -> tuple[Any, ...]:
         record = my_job(services)
         if record is None:
             return (no_update,) * 8
@@ -96,7 +95,7 @@ def register_make_current(
         Output(Jobs.CONFIRM_RUN, "data"),
         Output(Jobs.NOTE, "children", allow_duplicate=True),
         Input({"type": Jobs.MAKE_CURRENT, "run": ALL}, "n_clicks"),
-        Input(Jobs.OUTCOME_MAKE_CURRENT, "n_clicks"),
+        Input({"type": Jobs.OUTCOME_MAKE_CURRENT, "run": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
     def ask(clicks: object, outcome_clicks: object) -> tuple[Any, ...]:
@@ -106,11 +105,7 @@ def register_make_current(
         if isinstance(refusal, str):
             return no_update, no_update, no_update, refusal
         trigger = ctx.triggered_id
-        if isinstance(trigger, dict):
-            wanted = trigger.get("run")
-        else:
-            mine = my_job(services)
-            wanted = mine.run_id if mine is not None else None
+        wanted = trigger.get("run") if isinstance(trigger, dict) else None
         try:
             chosen = services.runs.info(check_run_id(wanted))  # type: ignore[arg-type]
         except InputError as error:

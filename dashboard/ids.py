@@ -133,7 +133,8 @@ class Jobs(StrEnum):
     STOP = "jobs-stop"  # pattern-matching type: {"type": …, "job": <job id>}
     FOLLOWED = "jobs-followed"  # store: {"job_id", "status"} of the analyst's job as drawn
     VIEW_RUN = "jobs-view-run"  # the finished job's run, opened without making it current
-    OUTCOME_MAKE_CURRENT = "jobs-outcome-make-current"  # the finished job's run → confirm
+    # The finished job's run → confirm; pattern-matching type: {"type": …, "run": <run id>}
+    OUTCOME_MAKE_CURRENT = "jobs-outcome-make-current"
     OUTCOME_WARNINGS = "jobs-outcome-warnings"  # the finished job's run's scoring warnings
     CONFIRM = "jobs-confirm"  # the modal asking before a run becomes current for everyone
     CONFIRM_TEXT = "jobs-confirm-text"

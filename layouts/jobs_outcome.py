@@ -82,7 +82,11 @@ def _ready(record: JobRecord, run: RunInfo | None) -> Component:
             className="btn btn-sm btn-success me-2",
         ),
         dbc.Button(
-            "Make current…", id=Jobs.OUTCOME_MAKE_CURRENT, size="sm", color="success", outline=True
+            "Make current…",
+            id={"type": Jobs.OUTCOME_MAKE_CURRENT, "run": run.run_id},
+            size="sm",
+            color="success",
+            outline=True,
         ),
     ]
     body.append(html.Div(actions, className="mt-2"))
