@@ -90,13 +90,6 @@ def test_leaving_a_running_job_and_coming_back_finds_it(  # type: ignore[no-unty
     dash_duo.wait_for_page(f"{dash_duo.server_url}/jobs")
     dash_duo.wait_for_element(f"#{Jobs.JOBS_TABLE} > *", timeout=20)
     dash_duo.find_element(f"#{Jobs.RECOMPUTE}").click()
-    time.sleep(4)
-    print(
-        "DEBUG",
-        dash_duo.get_logs(),
-        [p.read_text() for p in demo_settings.jobs_dir.glob("j-*")],
-        dash_duo.find_element(f"#{Jobs.STAGE}").text,
-    )
     dash_duo.wait_for_contains_text(f"#{Jobs.STAGE}", "fold", timeout=60)
     job = JobBook(demo_settings.jobs_dir).recent()[0]
     assert job.active
