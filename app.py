@@ -4,7 +4,11 @@ With ``REDIS_URL`` set, recompute jobs run on Celery workers built from this sam
 
     celery -A app:celery_app worker --pool prefork --concurrency 1
 
-Prefork, so that a cancel (a revoke with terminate) can stop the child running the job.
+Prefork, so that a job that does not stop at a cancel can end its own process (see
+``dashboard.jobs.runner``) and the pool starts a fresh one for the next job. A cancel goes
+through the job's record, never through a Celery revoke with terminate: a SIGTERM the job turned
+into a cancel left the single pool process flagged as terminated while it finished the job, and a
+job queued behind it could wait longer than the page did.
 
 On first start this generates the demo catalogue and scores it (a progress bar shows the stages);
 later starts reuse the current run and serve within seconds.

@@ -1,6 +1,7 @@
 """Data page callbacks that score and switch runs: publish the mapped upload as a dataset version
-and queue its scoring (or score a dataset's latest version), run the job in the background with
-progress and cancel (the Jobs page's pattern, see ``callbacks.jobs``), say how it ended, and
+and queue its scoring (or score a dataset's latest version), run the job in the background, draw
+its progress, Cancel and how it ended from its record on the page's tick (the Jobs page's pattern,
+see ``callbacks.job_runner``: a page left mid-run and opened again finds the job), and
 "Open in Explorer" on a dataset's newest run (viewed with ``?run=``, not made current)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from callbacks.job_runner import register_job_runner
+from callbacks.job_runner import job_owner, register_job_runner
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
 from dashboard.datasets.intake import Target, publish_upload
@@ -17,15 +18,16 @@ from dashboard.datasets.store import check_slug
 from dashboard.datasets.web import DATASET_ROLE, upload_area
 from dashboard.errors import InputError
 from dashboard.ids import Data
-from dashboard.jobs import JobBook
+from dashboard.jobs import JobBook, JobRecord
 from dashboard.jobs.dataset_jobs import queue_score_job
-from dashboard.jobs.lookup import page_job, page_job_active
+from dashboard.jobs.lookup import followed_job
 from dashboard.jobs.queue import REFUSED
-from dashboard.jobs.records import check_job_id
+from dashboard.jobs.records import DATA_PAGE, check_job_id
 from dashboard.run_choice import run_address
 from dashboard.services import Services
 from layouts.data import datasets_view
 from layouts.data_upload import refusal, scoring_outcome, success_note
+from layouts.jobs_outcome import job_progress_view
 
 EXPLORER_PATH = "/explorer"
 
@@ -35,12 +37,20 @@ def register(app: Dash, services: Services) -> None:
     _register_job(app, services)
     _register_cancel(app, services)
     _register_outcome(app, services)
+    _register_refused(app)
     _register_open(app, services)
 
 
 def writer(services: Services) -> Identity | str:
     """The caller if they may upload, map and score (analysts and admins), else the refusal."""
     return caller_or_refusal(services.settings.sign_in_required, DATASET_ROLE)
+
+
+def my_scoring_job(services: Services) -> JobRecord | None:
+    """The caller's newest scoring job queued from this page (running, or ended not long ago)."""
+    book = JobBook(services.settings.jobs_dir)
+    limit = services.settings.job_time_limit
+    return followed_job(book, job_owner(services), DATA_PAGE, limit)
 
 
 def _register_queue(app: Dash, services: Services) -> None:
@@ -56,7 +66,6 @@ def _register_queue(app: Dash, services: Services) -> None:
         State(Data.NAME, "value"),
         State(Data.UPLOADED, "data"),
         State(Data.TARGET, "data"),
-        State(Data.REQUEST, "data"),
         prevent_initial_call=True,
     )
     def queue_scoring(
@@ -66,7 +75,6 @@ def _register_queue(app: Dash, services: Services) -> None:
         name: object,
         raw_upload: object,
         raw_target: object,
-        current: object,
     ) -> tuple[Any, ...]:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return (no_update,) * 5  # a re-rendered button, not a click
@@ -83,7 +91,8 @@ def _register_queue(app: Dash, services: Services) -> None:
         if isinstance(caller, str):
             return refuse(caller)
         book = JobBook(services.settings.jobs_dir)
-        if page_job_active(book, current):
+        running = my_scoring_job(services)
+        if running is not None and running.active:
             return refuse("A scoring job from this page is still running: wait or cancel it.")
         try:
             if isinstance(trigger, dict):
@@ -110,31 +119,25 @@ def _register_queue(app: Dash, services: Services) -> None:
 
 
 def _register_job(app: Dash, services: Services) -> None:
-    register_job_runner(
-        app,
-        services,
-        request=Data.REQUEST,
-        result=Data.RESULT,
-        progress=(Data.PROGRESS, Data.STAGE, Data.TIMING),
-        cancel=Data.CANCEL,
-        running=[(Output(Data.CANCEL, "disabled"), False, True)],
-    )
+    register_job_runner(app, services, request=Data.REQUEST, result=Data.RESULT)
 
 
 def _register_cancel(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Data.CANCEL_NOTE, "children"),
         Input(Data.CANCEL, "n_clicks"),
-        State(Data.REQUEST, "data"),
         prevent_initial_call=True,
     )
-    def cancel(clicks: object, request: object) -> Any:
+    def cancel(clicks: object) -> Any:
         if not clicks:
             return no_update
         refused = writer(services)
         if isinstance(refused, str):
             return refused
-        job_id = request.get("job_id") if isinstance(request, dict) else None
+        mine = my_scoring_job(services)
+        if mine is None or not mine.active:
+            return "You have no running scoring job to cancel."
+        job_id = mine.job_id
         try:
             record = JobBook(services.settings.jobs_dir).request_cancel(check_job_id(job_id))
         except InputError as error:
@@ -144,22 +147,51 @@ def _register_cancel(app: Dash, services: Services) -> None:
 
 def _register_outcome(app: Dash, services: Services) -> None:
     @app.callback(
+        Output(Data.PROGRESS, "value"),
+        Output(Data.PROGRESS, "label"),
+        Output(Data.STAGE, "children"),
+        Output(Data.TIMING, "children"),
+        Output(Data.CANCEL, "disabled"),
         Output(Data.OUTCOME, "children"),
         Output(Data.DATASETS, "children"),
+        Output(Data.FOLLOWED, "data"),
+        # Not the background callback's result: Dash holds back a callback while one of its
+        # inputs is the output of a callback still running, and the job runs for minutes.
+        Input(Data.TICK, "n_intervals"),
+        Input(Data.REQUEST, "data"),
+        State(Data.FOLLOWED, "data"),
+    )
+    def follow_scoring(tick: object, request: object, drawn: object) -> tuple[Any, ...]:
+        # The job is drawn from its record each tick; the outcome and the datasets list are
+        # redrawn only when the job or its status changes.
+        record = my_scoring_job(services)
+        if record is None:
+            return (no_update,) * 8
+        now_drawn = {"job_id": record.job_id, "status": record.status}
+        progress = job_progress_view(record)
+        if record.active:
+            outcome: Any = None if now_drawn != drawn else no_update
+            return (*progress, record.cancel_requested, outcome, no_update, now_drawn)
+        if now_drawn == drawn:
+            return (no_update,) * 8
+        if record.run_id is not None and isinstance(drawn, dict):
+            announce_current_run(services.runs.current_id())
+        may_write = not isinstance(writer(services), str)
+        view = datasets_view(services, may_write)
+        return (*progress, True, scoring_outcome(record), view, now_drawn)
+
+
+def _register_refused(app: Dash) -> None:
+    @app.callback(
+        Output(Data.OUTCOME, "children", allow_duplicate=True),
         Input(Data.RESULT, "data"),
-        State(Data.REQUEST, "data"),
         prevent_initial_call=True,
     )
-    def show_outcome(result: object, request: object) -> tuple[Any, Any]:
-        refused = None
+    def say_why_a_start_was_refused(result: object) -> Any:
+        # How a job ended is drawn from its record; only a refused start never reaches one.
         if isinstance(result, dict) and result.get("status") == REFUSED:
-            refused = str(result.get("error") or "The job could not start.")
-        record = page_job(JobBook(services.settings.jobs_dir), request)
-        caller = writer(services)
-        may_write = not isinstance(caller, str)
-        if record is not None and record.run_id is not None:
-            announce_current_run(services.runs.current_id())
-        return scoring_outcome(record, refused), datasets_view(services, may_write)
+            return scoring_outcome(None, str(result.get("error") or "The job could not start."))
+        return no_update
 
 
 def _register_open(app: Dash, services: Services) -> None:

@@ -1,8 +1,15 @@
-"""The background callback that runs a page's queued job: one for every page that starts jobs.
+"""What every page that starts jobs shares: the background callback that runs a queued job, and
+the person whose jobs a page follows.
 
-A page queues a job (a record with a ticket) into its request store; this callback, on that store,
-runs the job in a Dash background process (a diskcache subprocess or a Celery worker) with the
-page's progress outputs and its Cancel button as the cancel input.
+A page queues a job (a record with a ticket) into its request store; the background callback on
+that store only runs the job, in a Dash background process (a diskcache subprocess or a Celery
+worker), and returns its final snapshot. It names no progress, running or cancel components: Dash
+keeps polling a background callback after its page is left, and a progress or running update for a
+component no longer in the layout is a console error ("ID running component not found in
+layout"), while a plain output for a missing component is dropped quietly. What a page shows of a
+job (bar, stage, timing, buttons, outcome) is drawn by the page's own interval from the job's
+record, which the job keeps up to date (status, stage, progress, heartbeat); so the page can be
+left and opened again and finds its job, and Cancel works through the record, from any process.
 """
 
 from __future__ import annotations
@@ -11,48 +18,31 @@ from typing import Any
 
 from dash import Dash, Input, Output, ctx
 
+from dashboard.auth import current_identity
 from dashboard.jobs.managers import CALLER_DATA
 from dashboard.jobs.queue import caller_from_forwarded, start_page_job
 from dashboard.services import Services
-from layouts.jobs import progress_parts
 
-PROGRESS_INTERVAL_MS = 500
+#: How often the browser asks whether the background callback has finished.
+POLL_INTERVAL_MS = 1_000
 
 
-def register_job_runner(
-    app: Dash,
-    services: Services,
-    *,
-    request: str,
-    result: str,
-    progress: tuple[str, str, str],
-    cancel: str,
-    running: list[tuple[Output, Any, Any]],
-) -> None:
-    """``progress`` names the bar, the stage line and the timing line of the page."""
-    bar, stage, timing = progress
-
+def register_job_runner(app: Dash, services: Services, *, request: str, result: str) -> None:
     @app.callback(
         Output(result, "data"),
         Input(request, "data"),
         background=True,
-        running=running,
-        progress=[
-            Output(bar, "value"),
-            Output(bar, "label"),
-            Output(stage, "children"),
-            Output(timing, "children"),
-        ],
-        cancel=[Input(cancel, "n_clicks")],
-        interval=PROGRESS_INTERVAL_MS,
+        interval=POLL_INTERVAL_MS,
         prevent_initial_call=True,
     )
-    def run_page_job(set_progress: Any, queued: object) -> dict[str, Any]:
+    def run_page_job(queued: object) -> dict[str, Any]:
         # Any client can POST here with a job id it saw: the job checks its caller (forwarded by
         # Dash with the context) and the ticket only the queueing page was given, where it runs.
         caller = caller_from_forwarded(ctx.custom_data.get(CALLER_DATA))
+        return start_page_job(services.settings, queued, caller)
 
-        def report(snapshot: dict[str, Any]) -> None:
-            set_progress(progress_parts(snapshot))
 
-        return start_page_job(services.settings, queued, caller, report=report)
+def job_owner(services: Services) -> str | None:
+    """The name a page's jobs are recorded under for the caller; None when nobody is signed in."""
+    identity = current_identity(services.settings.sign_in_required)
+    return identity.name if identity is not None else None

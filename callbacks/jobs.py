@@ -1,10 +1,11 @@
 """Jobs page callbacks.
 
-Recompute queues a job (a record on disk) and puts its id in a store; a Dash *background* callback
-on that store runs the job (a diskcache subprocess or a Celery worker) with progress outputs and
-the Cancel button as its cancel input. A one-second tick re-reads the job records, which are the
-truth shared by every process: it shows how this page's job ended (including one that was killed
-and could not say so itself) and the recent jobs of everyone.
+Recompute queues a job (a record on disk) and puts its id and ticket in a store; a Dash
+*background* callback on that store only runs the job (a diskcache subprocess or a Celery worker;
+see ``callbacks.job_runner``). A one-second tick re-reads the job records, which are the truth
+shared by every process: it draws the analyst's newest job from this page (``callbacks.jobs_follow``:
+progress, Cancel, how it ended, even after the page was left and opened again, or for a job that
+was killed and could not say so itself), the recent jobs of everyone, and the runs.
 """
 
 from __future__ import annotations
@@ -15,27 +16,22 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.development.base_component import Component
 
 from callbacks.job_runner import register_job_runner
+from callbacks.jobs_follow import my_job, register_follow
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
-from dashboard.jobs.lookup import page_job, page_job_active
 from dashboard.jobs.queue import (
     JOB_ROLE,
+    REFUSED,
     queue_job,
     scope_to_queue,
 )
-from dashboard.jobs.records import check_job_id
-from dashboard.runs import check_run_id
+from dashboard.jobs.records import JOBS_PAGE, check_job_id
 from dashboard.services import Services
-from layouts.jobs import (
-    dataset_names,
-    jobs_table,
-    outcome_alert,
-    runs_table,
-    scope_filters,
-)
+from layouts.jobs import dataset_names, run_warnings_by_id, scope_filters
+from layouts.jobs_tables import jobs_table, runs_table
 
 
 def register(app: Dash, services: Services) -> None:
@@ -45,7 +41,7 @@ def register(app: Dash, services: Services) -> None:
     _register_job(app, services)
     _register_cancel(app, services)
     _register_refresh(app, services)
-    _register_make_current(app, services)
+    register_follow(app, services)
 
 
 def _register_period(app: Dash) -> None:
@@ -65,17 +61,8 @@ def _register_dataset(app: Dash, services: Services) -> None:
         if not isinstance(dataset, str):
             return "Choose a dataset.", True
         filters, ready = scope_filters(services, dataset)
-        return filters, not ready
-
-    @app.callback(
-        Output(Jobs.RECOMPUTE, "disabled", allow_duplicate=True),
-        Input(Jobs.RESULT, "data"),
-        State(Jobs.DATASET, "value"),
-        prevent_initial_call=True,
-    )
-    def recompute_allowed_after_a_job(result: object, dataset: object) -> bool:
-        # The job's end re-enables Recompute; a dataset without transactions keeps it disabled.
-        return not isinstance(dataset, str) or not scope_filters(services, dataset)[1]
+        running = my_job(services)
+        return filters, not ready or (running is not None and running.active)
 
 
 def _form_filters(values: object, ids: object) -> dict[str, object]:
@@ -101,7 +88,6 @@ def _register_queue(app: Dash, services: Services) -> None:
         State(Jobs.DATASET, "value"),
         State({"type": Jobs.FILTER, "column": ALL}, "value"),
         State({"type": Jobs.FILTER, "column": ALL}, "id"),
-        State(Jobs.REQUEST, "data"),
         prevent_initial_call=True,
     )
     def queue(
@@ -113,7 +99,6 @@ def _register_queue(app: Dash, services: Services) -> None:
         dataset: object,
         filter_values: object,
         filter_ids: object,
-        current: object,
     ) -> tuple[Any, Any]:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, no_update  # a re-rendered button, not a click
@@ -121,8 +106,9 @@ def _register_queue(app: Dash, services: Services) -> None:
         if isinstance(analyst, str):
             return no_update, analyst
         book = JobBook(services.settings.jobs_dir)
-        if page_job_active(book, current):
-            return no_update, "A job from this page is still running: wait for it or cancel it."
+        running = my_job(services)
+        if running is not None and running.active:
+            return no_update, "Your job from this page is still running: wait for it or cancel it."
         form = {"dataset": dataset, "period": period, "start": start, "end": end}
         form["filters"] = _form_filters(filter_values, filter_ids)
         trigger = ctx.triggered_id
@@ -130,7 +116,8 @@ def _register_queue(app: Dash, services: Services) -> None:
             raw = scope_to_queue(
                 book, form, trigger.get("job") if isinstance(trigger, dict) else None
             )
-            return queue_job(services.settings, book, raw, analyst, services.scopes), None
+            queued = queue_job(services.settings, book, raw, analyst, services.scopes, JOBS_PAGE)
+            return queued, None
         except InputError as error:
             return no_update, str(error)
 
@@ -141,18 +128,18 @@ def _analyst(services: Services) -> Identity | str:
 
 
 def _register_job(app: Dash, services: Services) -> None:
-    register_job_runner(
-        app,
-        services,
-        request=Jobs.REQUEST,
-        result=Jobs.RESULT,
-        progress=(Jobs.PROGRESS, Jobs.STAGE, Jobs.TIMING),
-        cancel=Jobs.CANCEL,
-        running=[
-            (Output(Jobs.RECOMPUTE, "disabled"), True, False),
-            (Output(Jobs.CANCEL, "disabled"), False, True),
-        ],
+    register_job_runner(app, services, request=Jobs.REQUEST, result=Jobs.RESULT)
+
+    @app.callback(
+        Output(Jobs.SCOPE_ERROR, "children", allow_duplicate=True),
+        Input(Jobs.RESULT, "data"),
+        prevent_initial_call=True,
     )
+    def say_why_a_start_was_refused(result: object) -> Any:
+        # How a job ended is drawn from its record; only a refused start never reaches one.
+        if isinstance(result, dict) and result.get("status") == REFUSED:
+            return str(result.get("error") or "The job could not start.")
+        return no_update
 
 
 def _register_cancel(app: Dash, services: Services) -> None:
@@ -160,10 +147,9 @@ def _register_cancel(app: Dash, services: Services) -> None:
         Output(Jobs.NOTE, "children"),
         Input(Jobs.CANCEL, "n_clicks"),
         Input({"type": Jobs.STOP, "job": ALL}, "n_clicks"),
-        State(Jobs.REQUEST, "data"),
         prevent_initial_call=True,
     )
-    def cancel(clicks: object, stops: object, request: object) -> str:
+    def cancel(clicks: object, stops: object) -> str:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update  # type: ignore[return-value]
         refusal = _analyst(services)
@@ -171,8 +157,11 @@ def _register_cancel(app: Dash, services: Services) -> None:
             return refusal
         trigger = ctx.triggered_id
         job_id = trigger.get("job") if isinstance(trigger, dict) else None
-        if job_id is None and isinstance(request, dict):
-            job_id = request.get("job_id")
+        if job_id is None:  # the page's Cancel: the caller's job the page shows, if it runs
+            mine = my_job(services)
+            if mine is None or not mine.active:
+                return "You have no running job to cancel."
+            job_id = mine.job_id
         try:
             record = JobBook(services.settings.jobs_dir).request_cancel(check_job_id(job_id))
         except InputError as error:
@@ -182,52 +171,21 @@ def _register_cancel(app: Dash, services: Services) -> None:
 
 def _register_refresh(app: Dash, services: Services) -> None:
     @app.callback(
-        Output(Jobs.OUTCOME, "children"),
         Output(Jobs.JOBS_TABLE, "children"),
         Output(Jobs.RUNS, "children"),
         Output(Jobs.RUNS_SIGNATURE, "data"),
         Input(Jobs.TICK, "n_intervals"),
-        Input(Jobs.RESULT, "data"),
-        State(Jobs.REQUEST, "data"),
         State(Jobs.RUNS_SIGNATURE, "data"),
     )
-    def refresh(
-        tick: object, result: object, request: object, signature: object
-    ) -> tuple[Any, ...]:
-        book = JobBook(services.settings.jobs_dir)
-        records = book.recent()
-        mine = page_job(book, request)
+    def refresh(tick: object, signature: object) -> tuple[Any, ...]:
+        records = JobBook(services.settings.jobs_dir).recent()
         runs = services.runs.list_runs()
         current = services.runs.current_id()
         now_signature = [current, *(r.run_id for r in runs)]
         runs_view: Component | Any = no_update
         if now_signature != signature:
-            runs_view = runs_table(runs, current, dataset_names(services))
+            warnings = run_warnings_by_id(services)
+            runs_view = runs_table(runs, current, dataset_names(services), warnings)
             if isinstance(signature, list) and signature and signature[0] != current:
-                announce_current_run(current)  # a job published, or another user switched
-        return outcome_alert(mine), jobs_table(records), runs_view, now_signature
-
-
-def _register_make_current(app: Dash, services: Services) -> None:
-    @app.callback(
-        Output(Jobs.RUNS, "children", allow_duplicate=True),
-        Output(Jobs.NOTE, "children", allow_duplicate=True),
-        Input({"type": Jobs.MAKE_CURRENT, "run": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def make_current(clicks: object) -> tuple[Any, Any]:
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return no_update, no_update
-        refusal = _analyst(services)
-        if isinstance(refusal, str):
-            return no_update, refusal
-        try:
-            run_id = check_run_id(trigger.get("run"))  # type: ignore[arg-type]
-            services.runs.set_current(run_id)
-        except InputError as error:
-            return no_update, str(error)
-        runs = services.runs.list_runs()
-        shown = runs_table(runs, run_id, dataset_names(services))
-        announce_current_run(run_id)
-        return shown, f"Run {run_id} is the current run now."
+                announce_current_run(current)  # another user made another run current
+        return jobs_table(records), runs_view, now_signature

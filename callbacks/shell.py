@@ -33,7 +33,7 @@ from dashboard.run_notices import (
 )
 from dashboard.runs import check_run_id
 from dashboard.services import Services
-from layouts.shell import SWITCH_ROLE, job_toast, new_current_banner, run_badge
+from layouts.shell import SWITCH_ROLE, confirm_body, job_toast, new_current_banner, run_badge
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def _register_confirmation(app: Dash, services: Services) -> None:
             _, question = make_current_question(services.runs, run_id, _names(services))
         except InputError as error:
             return True, str(error), None, None
-        return True, question, run_id, None
+        return True, confirm_body(question, services.runs.warnings(run_id)), run_id, None
 
     @app.callback(
         Output(Shell.CONFIRM, "is_open", allow_duplicate=True),

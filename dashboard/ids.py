@@ -169,9 +169,12 @@ class Jobs(StrEnum):
     RUNS = "jobs-runs"
     RUNS_SIGNATURE = "jobs-runs-signature"
     JOBS_TABLE = "jobs-table"
-    MAKE_CURRENT = "jobs-make-current"  # pattern-matching type: {"type": …, "run": <run id>}
     RERUN = "jobs-rerun"  # pattern-matching type: {"type": …, "job": <job id>}
     STOP = "jobs-stop"  # pattern-matching type: {"type": …, "job": <job id>}
+    FOLLOWED = "jobs-followed"  # store: {"job_id", "status"} of the analyst's job as drawn
+    VIEW_RUN = "jobs-view-run"  # the finished job's run, opened without making it current
+    # The finished job's run → confirm; pattern-matching type: {"type": …, "run": <run id>}
+    OUTCOME_WARNINGS = "jobs-outcome-warnings"  # the finished job's run's scoring warnings
 
 
 class Data(StrEnum):
@@ -215,6 +218,8 @@ class Data(StrEnum):
     CANCEL = "data-cancel"
     CANCEL_NOTE = "data-cancel-note"
     OUTCOME = "data-outcome"
+    TICK = "data-tick"  # redraws the analyst's scoring job from its record
+    FOLLOWED = "data-followed"  # store: {"job_id", "status"} of the scoring job as drawn
     TX_CARD = "data-tx-card"
     TX_ITEM = "data-tx-item"
     TX_DATE = "data-tx-date"

@@ -134,6 +134,11 @@ class Run:
     def run_id(self) -> str:
         return self.info.run_id
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The scoring warnings of the run (a leaky column…), from its model card."""
+        return card_warnings(self.model_card)
+
 
 def new_run_id(now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
@@ -363,6 +368,16 @@ class RunStore:
                 self._models.popitem(last=False)
         return models
 
+    def warnings(self, run_id: str) -> tuple[str, ...]:
+        """The scoring warnings in the run's model card (its ``warnings`` list), without loading
+        its items; none for a run whose card is missing or unreadable."""
+        path = self.root / check_run_id(run_id) / CARD_FILE
+        try:
+            card = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ()
+        return card_warnings(card)
+
     def load_current(self) -> Run | None:
         run_id = self.current_id()
         return self.load(run_id) if run_id else None
@@ -373,6 +388,12 @@ class RunStore:
         items = compact(pd.read_parquet(directory / ITEMS_FILE))
         card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
         return Run(info=info, items=items, model_card=card)
+
+
+def card_warnings(card: Mapping[str, Any]) -> tuple[str, ...]:
+    """A model card's ``warnings``: the sentences scoring wrote about this run's data."""
+    raw = card.get("warnings") if isinstance(card, Mapping) else None
+    return tuple(str(w) for w in raw) if isinstance(raw, list) else ()
 
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:

@@ -25,6 +25,8 @@ from layouts.data_upload import mapping_card, preview_card, scoring_card, transa
 
 ACCEPTED_FILES = ".csv,.tsv,.txt,.csv.gz,.parquet,.pq,.xlsx"
 HIDDEN = {"display": "none"}
+#: How often the page redraws its analyst's scoring job from the job's record.
+SCORING_TICK_MS = 1_000
 
 
 def layout(services: Services) -> Component:
@@ -38,6 +40,8 @@ def layout(services: Services) -> Component:
             dcc.Store(id=Data.ROLES_FOR),
             dcc.Store(id=Data.REQUEST),
             dcc.Store(id=Data.RESULT),
+            dcc.Store(id=Data.FOLLOWED),
+            dcc.Interval(id=Data.TICK, interval=SCORING_TICK_MS),
             html.H2("Datasets", className="h4 mb-3"),
             html.Div(datasets_view(services, may_write), id=Data.DATASETS, className="mb-2"),
             html.Div(id=Data.NOTE, className="mb-3"),

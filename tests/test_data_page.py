@@ -239,11 +239,12 @@ def test_a_mapped_upload_becomes_a_version_and_its_scoring_publishes_a_run(secur
     runs = RunStore(settings.runs_dir)
     run = runs.info(final["run_id"])
     assert run.label == "Cars of 1993 · v1" and runs.current_id() != run.run_id
+    # The page's tick draws how the analyst's scoring job ended, from its record.
     outcome = post(
         analyst,
-        f"{Data.OUTCOME}.children",
-        {f"{Data.RESULT}.data": final, f"{Data.REQUEST}.data": request},
-        f"{Data.RESULT}.data",
+        f"{Data.FOLLOWED}.data",
+        {f"{Data.TICK}.n_intervals": 1},
+        f"{Data.TICK}.n_intervals",
     )
     assert "Scored" in text(outcome) and "Open in Explorer" in text(outcome)
 

@@ -280,7 +280,8 @@ def test_the_run_switcher_views_runs_and_only_analysts_make_one_current(
     assert Shell.MAKE_CURRENT.value in badge(analyst, "/explorer", f"?run={boats.run_id}")
     question = ask(analyst, boats.run_id).json["response"]
     assert question[Shell.CONFIRM]["is_open"] is True
-    text = question[Shell.CONFIRM_TEXT]["children"]
+    text = json.dumps(question[Shell.CONFIRM_TEXT]["children"], ensure_ascii=False)
+    text = text.split('"children": "', 1)[1].split('"', 1)[0]  # the question's paragraph
     assert text.startswith("Every page, for every user, will show run Boats · v1 (Boats, 2 items,")
     assert "instead of run " in text and text.endswith("Decisions stay with their items.")
     assert runs.current_id() == current  # asking changes nothing

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from dashboard.ids import Jobs
+from dashboard.ids import Jobs, Shell
 from dashboard.jobs import JobBook
 from dashboard.runs import RunStore
 from testkit.callback_requests import callback_payload, find_callback, id_key
@@ -48,23 +48,22 @@ def test_a_viewer_cannot_queue_stop_or_switch_runs(secured: Any) -> None:  # noq
     assert "needs the analyst role" in queued.get_data(as_text=True)
     assert book.recent(10) == []
 
-    make_current = {"type": Jobs.MAKE_CURRENT, "run": "20200101T000000000000Z-000000"}
-    key = id_key(make_current)
-    switched = post(
+    # A viewer cannot answer the shell's Make current confirmation with a crafted POST.
+    other = next((r.run_id for r in store.list_runs() if r.run_id != current), current)
+    confirmed = post(
         viewer,
-        f"{Jobs.RUNS}.children",
-        {f"{key}.n_clicks": 1},
-        f"{key}.n_clicks",
-        {'{"run":["ALL"],"type":"jobs-make-current"}': [make_current]},
+        f"{Shell.CONFIRM_NOTE}.children",
+        {f"{Shell.CONFIRM_YES}.n_clicks": 1, f"{Shell.CONFIRM_RUN}.data": other},
+        f"{Shell.CONFIRM_YES}.n_clicks",
     )
-    assert switched.status_code == 200
-    assert "needs the analyst role" in switched.get_data(as_text=True)
+    assert confirmed.status_code == 200
+    assert "needs the analyst role" in confirmed.get_data(as_text=True)
     assert store.current_id() == current
 
     stopped = post(
         viewer,
         f"{Jobs.NOTE}.children",
-        {f"{Jobs.CANCEL}.n_clicks": 1, f"{Jobs.REQUEST}.data": {"job_id": "abc"}},
+        {f"{Jobs.CANCEL}.n_clicks": 1},
         f"{Jobs.CANCEL}.n_clicks",
     )
     assert stopped.status_code == 200

@@ -26,6 +26,8 @@ import layouts.data_upload
 import layouts.decisions
 import layouts.explorer
 import layouts.jobs
+import layouts.jobs_outcome
+import layouts.jobs_tables
 import layouts.overview
 from dashboard.app_factory import create_app
 from dashboard.config import Settings
@@ -110,10 +112,16 @@ def walked(
 def _drawn_job_pieces(services: Services) -> list[Component]:
     book = JobBook(services.settings.jobs_dir)
     queued = book.create({"period": "last_12"}, "last 12 months", "ann")
-    finished = replace(queued, status=DONE, started_at=1.0, finished_at=2.0)
     runs = services.runs.list_runs()
     assert runs, "the demo has a run"
-    return [layouts.jobs.jobs_table([queued, finished]), layouts.jobs.runs_table(runs, None)]
+    finished = replace(queued, status=DONE, started_at=1.0, finished_at=2.0, run_id=runs[0].run_id)
+    # The finished job's outcome: View run, Make current… and the run's scoring warnings.
+    outcome = layouts.jobs_outcome.outcome_alert(finished, runs[0], ("'cost' tracks the price",))
+    return [
+        layouts.jobs_tables.jobs_table([queued, finished]),
+        layouts.jobs_tables.runs_table(runs, None),
+        outcome,
+    ]
 
 
 def _drawn_notice(services: Services) -> Component:

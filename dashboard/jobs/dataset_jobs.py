@@ -13,7 +13,7 @@ from dashboard.datasets.scoring import score_version
 from dashboard.datasets.store import DatasetStore
 from dashboard.errors import InputError
 from dashboard.jobs.recompute import RecomputeOutcome
-from dashboard.jobs.records import JobBook
+from dashboard.jobs.records import DATA_PAGE, JobBook
 from dashboard.progress import ProgressHook
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def queue_score_job(
     slug: str,
     version_id: str | None,
     started_by: Identity,
+    origin: str = DATA_PAGE,
 ) -> dict[str, str]:
     """A queued job that scores ``version_id`` of dataset ``slug`` (its latest when None); the
     page's request store value ``{"job_id", "ticket"}``. InputError for an unknown dataset."""
@@ -37,7 +38,7 @@ def queue_score_job(
         raise InputError(f"The dataset '{info.name}' has no data yet: upload a table first.")
     scope = {"kind": SCORE_KIND, "dataset": info.slug, "version": version.version_id}
     label = f"Score {info.name} · {version.label} ({version.rows:,} items)"
-    record = book.create(scope, label, started_by.name)
+    record = book.create(scope, label, started_by.name, origin=origin)
     logger.info("queued scoring job %s for %s", record.job_id, label)
     return {"job_id": record.job_id, "ticket": record.ticket or ""}
 

@@ -1,4 +1,6 @@
-"""Which job a Jobs page is following: the one named in the page's request store.
+"""Which job a page is following: its analyst's newest job queued from that page (read from the
+job records, so a page that was left and opened again finds its job), or the one named in the
+page's request store.
 
 The store comes back from the browser, so its job id is checked before any file is named by it.
 """
@@ -6,7 +8,20 @@ The store comes back from the browser, so its job id is checked before any file 
 from __future__ import annotations
 
 from dashboard.errors import InputError
-from dashboard.jobs.records import JobBook, JobRecord, check_job_id
+from dashboard.jobs.records import STALE_AFTER_S, JobBook, JobRecord, check_job_id
+
+#: A page shows its analyst's last job for a day after it was queued (and longer for a job that
+#: may still be running under a longer time limit).
+RECENT_S = 24 * 3600.0
+
+
+def followed_job(
+    book: JobBook, person: str | None, origin: str, time_limit_s: float
+) -> JobRecord | None:
+    """The job page ``origin`` shows ``person`` (None when nobody is signed in)."""
+    if person is None:
+        return None
+    return book.latest_of(person, origin, max(RECENT_S, time_limit_s + STALE_AFTER_S))
 
 
 def request_job_id(request: object) -> str | None:

@@ -22,7 +22,7 @@ from dashboard.errors import InputError
 from dashboard.jobs.choices import ScopeCatalogue
 from dashboard.jobs.dataset_jobs import SCORE_KIND, queue_score_job
 from dashboard.jobs.lookup import request_job_id
-from dashboard.jobs.records import JobBook, check_job_id
+from dashboard.jobs.records import JOBS_PAGE, JobBook, check_job_id
 from dashboard.jobs.runner import Report, Snapshot, run_job
 from dashboard.jobs.scopes import describe, parse_scope, resolve, scope_dataset
 
@@ -40,6 +40,7 @@ def queue_job(
     raw_scope: object,
     started_by: Identity,
     catalogue: ScopeCatalogue,
+    origin: str = JOBS_PAGE,
 ) -> dict[str, str]:
     """Validates a scope and writes a queued job record; returns the page's request store value.
 
@@ -51,12 +52,12 @@ def queue_job(
         if not isinstance(slug, str):
             raise InputError("The scoring job names no dataset.")
         version_id = version if isinstance(version, str) else None
-        return queue_score_job(settings, book, slug, version_id, started_by)
+        return queue_score_job(settings, book, slug, version_id, started_by, origin=origin)
     facts = catalogue.facts(settings, scope_dataset(raw_scope))
     request = parse_scope(raw_scope, choices=facts.choices)
     scope = resolve(request, facts.data_end)
     label = describe(request, scope, facts.dataset_name)
-    record = book.create(request.to_json(), label, started_by.name)
+    record = book.create(request.to_json(), label, started_by.name, origin=origin)
     logger.info("queued recompute job %s for %s", record.job_id, record.scope_label)
     return {"job_id": record.job_id, "ticket": record.ticket or ""}
 

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 QUEUED, RUNNING, WAITING = "queued", "running", "waiting"
 DONE, CACHED, FAILED, CANCELLED = "done", "cached", "failed", "cancelled"
 ACTIVE = frozenset({QUEUED, RUNNING, WAITING})
+#: The pages a job can be queued from (a record's ``origin``).
+JOBS_PAGE, DATA_PAGE = "jobs", "data"
 TERMINAL = frozenset({DONE, CACHED, FAILED, CANCELLED})
 
 #: A running job writes its heartbeat twice a second; this long without one means it is gone.
@@ -62,6 +64,8 @@ class JobRecord:
     worker: str | None = None
     #: Handed only to the page that queued the job: starting it needs this (see ``jobs.queue``).
     ticket: str | None = None
+    #: The page the job was queued from ("jobs", "data"): a page reattaches to its own jobs.
+    origin: str | None = None
 
     @property
     def active(self) -> bool:
@@ -106,13 +110,16 @@ class JobBook:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def create(self, scope: dict[str, Any], scope_label: str, started_by: str) -> JobRecord:
+    def create(
+        self, scope: dict[str, Any], scope_label: str, started_by: str, origin: str | None = None
+    ) -> JobRecord:
         record = JobRecord(
             job_id=new_job_id(),
             scope=scope,
             scope_label=scope_label,
             started_by=started_by,
             ticket=secrets.token_urlsafe(16),
+            origin=origin,
         )
         with self._locked():
             self._write(record)
@@ -157,6 +164,28 @@ class JobBook:
         names = sorted((p.name for p in self.root.glob("j-*.json")), reverse=True)[:limit]
         records = [r for n in names if (r := self.get(n.removesuffix(".json"))) is not None]
         return [self.settle(r, now) for r in records]
+
+    def latest_of(
+        self, started_by: str, origin: str, within_s: float, now: float | None = None
+    ) -> JobRecord | None:
+        """The newest job ``started_by`` queued from page ``origin`` in the last ``within_s``
+        seconds, with its effective status: the job a page reattaches to when it is opened.
+
+        Job ids start with their creation time, so the newest-first scan stops at the first one
+        older than ``within_s`` (longer than any job may run, so no running job is missed).
+        """
+        if not self.root.is_dir():
+            return None
+        now = now or time.time()
+        for name in sorted((p.name for p in self.root.glob("j-*.json")), reverse=True):
+            record = self.get(name.removesuffix(".json"))
+            if record is None:
+                continue
+            if now - record.created_at > within_s:
+                return None
+            if record.started_by == started_by and record.origin == origin:
+                return self.settle(record, now)
+        return None
 
     def settle(self, record: JobRecord, now: float | None = None) -> JobRecord:
         """The record with its effective status: a job that went quiet is ended, with a reason."""

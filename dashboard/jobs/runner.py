@@ -131,7 +131,10 @@ def run_job(
 
 
 def _stop_on_sigterm(watch: _Watch) -> Callable[[], None] | None:
-    """Makes SIGTERM (how a Celery revoke terminates the child running a job) a cancel.
+    """Makes SIGTERM (an operator or a process manager stopping the job's process) a cancel.
+
+    The pages cancel through the job record, not with a Celery revoke-and-terminate, which
+    leaves a single-process pool flagged as terminated while the job finishes (see ``app.py``).
 
     The stop is recorded before the exception is raised, because an exception raised inside a
     model fit can come out as some other error; either way the job then ends as cancelled rather
