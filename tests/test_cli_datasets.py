@@ -323,3 +323,39 @@ def test_score_publish_adds_a_version_or_refuses_other_roles(
     current = RunStore(data_dir / "runs").current()
     assert current is not None and current.dataset_version == info.versions[1].version_id
     assert current.columns.segments == ("Type",) and current.rows == 93
+
+
+def test_currency_and_labels_are_set_checked_and_kept_by_a_refresh(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    cars().to_csv(tmp_path / "cars.csv", index=False)
+    base = ("datasets", "add", tmp_path / "cars.csv", "--name", "US cars", "--target", "Price")
+    bad_code = run(*base, "--currency", "dollars")
+    assert (bad_code.code, bad_code.stderr.strip()) == (
+        2,
+        "error: Currency: 'dollars' is not a currency code; use three letters such as EUR, USD "
+        "or GBP. Nothing was written.",
+    )
+    bad_label = run(*base, "--label", "Type")
+    assert bad_label.code == 2
+    assert "--label takes COLUMN=WORDS" in bad_label.stderr
+    unknown = run(*base, "--label", "Colour=Paint")
+    assert "There is no column 'Colour' to name 'Paint'." in unknown.stderr
+    assert store(data_dir).list() == []
+
+    added = run(
+        *base, "--currency", "usd", "--label", "Type=Body style", "--label", "MPG.city=City"
+    )
+    assert added.code == 0, added.stderr
+    first = store(data_dir).get("us-cars").versions[0].mapping
+    assert first.currency == "USD"
+    assert dict(first.labels) == {"Type": "Body style", "MPG.city": "City"}
+
+    # A refresh keeps both; a --label on the refresh renames one column and keeps the other.
+    cars().head(70).to_csv(tmp_path / "cars-2.csv", index=False)
+    assert run("datasets", "refresh", "US cars", tmp_path / "cars-2.csv").code == 0
+    assert store(data_dir).get("us-cars").versions[1].mapping == first
+    renamed = run("datasets", "refresh", "US cars", tmp_path / "cars-2.csv", "--label", "Type=Body")
+    assert renamed.code == 0, renamed.stderr
+    third = store(data_dir).get("us-cars").versions[2].mapping
+    assert (third.currency, dict(third.labels)) == ("USD", {"Type": "Body", "MPG.city": "City"})
