@@ -72,6 +72,8 @@ def create_app(
     )
     dash_set_up = _first_request_set_up(app)
     app.index_string = _with_preloads(app.index_string, app.config.requests_pathname_prefix)
+    # Screen readers pick their voice from the page's language.
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     if isinstance(manager, CeleryManager):
         # Flask's place for an extension's state: app.py hands it to ``celery -A app:celery_app``,
         # so the job worker builds this same app and registers the same jobs as the web process.

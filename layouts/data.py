@@ -27,6 +27,7 @@ from layouts.data_upload import mapping_card, preview_card, scoring_card, transa
 
 ACCEPTED_FILES = ".csv,.tsv,.txt,.csv.gz,.parquet,.pq,.xlsx"
 HIDDEN = {"display": "none"}
+PROGRESS_NAME: dict[str, Any] = {"data-progress-name": "Upload progress"}  # see assets/a11y.js
 
 
 def layout(services: Services) -> Component:
@@ -115,12 +116,15 @@ def upload_card(may_write: bool) -> Component:
                         className="data-drop-zone",
                         **_upload_attributes(token),
                     ),
-                    dbc.Progress(
-                        id=Data.UPLOAD_PROGRESS,
-                        value=0,
-                        label="",
-                        className="mt-3",
-                        style={"height": "1.25rem"},
+                    html.Div(
+                        dbc.Progress(
+                            id=Data.UPLOAD_PROGRESS,
+                            value=0,
+                            label="",
+                            className="mt-3",
+                            style={"height": "1.25rem"},
+                        ),
+                        **PROGRESS_NAME,
                     ),
                     html.Div(id=Data.UPLOAD_ERROR, className="mt-2"),
                 ]

@@ -310,7 +310,11 @@ def _main(run: Run, identity: Identity | None, first: ChartViews) -> Component:
 def _axis_picker(label: str, component_id: str, options: list[dict[str, str]]) -> Component:
     return dbc.Col(
         dbc.InputGroup(
-            [dbc.InputGroupText(label), dbc.Select(id=component_id, options=options)], size="sm"
+            [
+                dbc.InputGroupText(dbc.Label(label, html_for=component_id, className="m-0")),
+                dbc.Select(id=component_id, options=options),
+            ],
+            size="sm",
         ),
         md=4,
     )

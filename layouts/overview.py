@@ -178,7 +178,11 @@ def _segment_card(run: Run) -> Component:
         [
             dbc.InputGroup(
                 [
-                    dbc.InputGroupText("Break down by"),
+                    dbc.InputGroupText(
+                        dbc.Label(
+                            "Break down by", html_for=Overview.SEGMENT_COLUMN, className="m-0"
+                        )
+                    ),
                     dbc.Select(
                         id=Overview.SEGMENT_COLUMN,
                         options=[{"label": name, "value": name} for name in segments],

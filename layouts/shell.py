@@ -144,7 +144,8 @@ def shell(services: Services) -> Component:
             # Set once a run is switched: the page loads again, showing the new current run.
             dcc.Location(id=Shell.RELOAD, refresh=True),
             dcc.Store(id=Shell.RUN_CHANGED),
+            html.A("Skip to content", href="#main-content", className="skip-link"),  # a11y.js
             navbar(services),
-            dbc.Container(dash.page_container, fluid=True),
+            dbc.Container(dash.page_container, fluid=True, tag="main", id="main-content"),
         ]
     )
