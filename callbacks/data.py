@@ -22,12 +22,14 @@ from dashboard.datasets.intake import (
     add_transactions,
     draft_problems,
     guess_transaction_columns,
+    labels_of,
     prefilled_roles,
     profiles_of,
     roles_of,
     suggested_name,
     transaction_mapping,
 )
+from dashboard.datasets.presentation import read_presentation
 from dashboard.datasets.store import check_name
 from dashboard.datasets.uploads import Upload
 from dashboard.datasets.web import upload_area
@@ -129,6 +131,7 @@ def _register_upload(app: Dash, services: Services) -> None:
         Output(Data.ROLES, "children"),
         Output(Data.NAME_ROW, "style"),
         Output(Data.NAME, "value"),
+        Output(Data.CURRENCY, "value"),
         Output(Data.ROLES_FOR, "data"),
         Input(Data.UPLOADED, "data"),
         Input(Data.TARGET, "data"),
@@ -144,6 +147,7 @@ def _register_upload(app: Dash, services: Services) -> None:
             HIDDEN,
             None,
             SHOWN,
+            no_update,
             no_update,
             None,
         )
@@ -170,9 +174,15 @@ def _register_upload(app: Dash, services: Services) -> None:
             upload.details.get("sheet"),
             preview_view(area.preview(upload), profiles),
             HIDDEN if target.mode == "transactions" else SHOWN,
-            role_rows(profiles, prefilled_roles(profiles, previous)),
+            role_rows(
+                profiles,
+                prefilled_roles(profiles, previous),
+                dict(previous.labels) if previous else None,
+            ),
             SHOWN if target.mode == "new" else HIDDEN,
             suggested_name(upload.file_name),
+            # A refresh keeps the dataset's currency; a new dataset starts from the setting's.
+            (previous.currency if previous else None) or services.settings.currency,
             upload.upload_id,
         )
 
@@ -204,7 +214,9 @@ def _register_mapping(app: Dash, services: Services) -> None:
         Output(Data.PROBLEMS, "children"),
         Output(Data.SCORE, "disabled"),
         Input({"type": Data.ROLE, "column": ALL}, "value"),
+        Input({"type": Data.LABEL, "column": ALL}, "value"),
         Input(Data.NAME, "value"),
+        Input(Data.CURRENCY, "value"),
         Input(Data.ROLES_FOR, "data"),
         State(Data.TARGET, "data"),
         State(Data.UPLOADED, "data"),
@@ -213,7 +225,13 @@ def _register_mapping(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def check_mapping(
-        roles: object, name: object, drawn_for: object, raw_target: object, raw: object
+        roles: object,
+        labels: object,
+        name: object,
+        currency: object,
+        drawn_for: object,
+        raw_target: object,
+        raw: object,
     ) -> Any:
         upload = uploaded(services, raw)
         if not isinstance(upload, Upload):
@@ -223,9 +241,11 @@ def _register_mapping(app: Dash, services: Services) -> None:
         try:
             target = Target.parse(raw_target)
             chosen = roles_of(upload.columns, roles)
+            labelled = labels_of(upload.columns, labels)
         except InputError as error:
             return problems_view([str(error)]), True
-        problems = draft_problems(upload_area(services.settings).table_path(upload), chosen)
+        problems = read_presentation(upload.columns, currency, labelled)[1]
+        problems += draft_problems(upload_area(services.settings).table_path(upload), chosen)
         if target.mode == "new":
             problems = _name_problems(services, name) + problems
         return problems_view(problems), bool(problems)

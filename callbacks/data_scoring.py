@@ -63,7 +63,9 @@ def _register_queue(app: Dash, services: Services) -> None:
         Input(Data.SCORE, "n_clicks"),
         Input({"type": Data.SCORE_LATEST, "dataset": ALL}, "n_clicks"),
         State({"type": Data.ROLE, "column": ALL}, "value"),
+        State({"type": Data.LABEL, "column": ALL}, "value"),
         State(Data.NAME, "value"),
+        State(Data.CURRENCY, "value"),
         State(Data.UPLOADED, "data"),
         State(Data.TARGET, "data"),
         prevent_initial_call=True,
@@ -72,7 +74,9 @@ def _register_queue(app: Dash, services: Services) -> None:
         clicks: object,
         latest_clicks: object,
         roles: object,
+        labels: object,
         name: object,
+        currency: object,
         raw_upload: object,
         raw_target: object,
     ) -> tuple[Any, ...]:
@@ -108,6 +112,7 @@ def _register_queue(app: Dash, services: Services) -> None:
                 roles,
                 Target.parse(raw_target),
                 name,
+                shown=(currency, labels),
             )
             request = queue_score_job(
                 services.settings, book, info.slug, version.version_id, caller

@@ -10,6 +10,7 @@ from typing import Any
 import dash
 from dash import CeleryManager, Dash, dcc
 from dash.development.base_component import Component
+from flask import Response, request
 
 import callbacks.data
 import callbacks.decisions
@@ -23,6 +24,7 @@ import layouts.decisions
 import layouts.explorer
 import layouts.jobs
 import layouts.login
+import layouts.not_found
 import layouts.overview
 from dashboard.auth import AuthConfig, install_auth
 from dashboard.auth.loopback import install_loopback_guard
@@ -38,6 +40,7 @@ from layouts.shell import shell
 logger = logging.getLogger(__name__)
 
 TITLE = "PriceScope"
+NOT_FOUND_MODULE = "not_found_404"
 
 
 def create_app(
@@ -70,6 +73,8 @@ def create_app(
     )
     dash_set_up = _first_request_set_up(app)
     app.index_string = _with_preloads(app.index_string, app.config.requests_pathname_prefix)
+    # Screen readers pick their voice from the page's language.
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     if isinstance(manager, CeleryManager):
         # Flask's place for an extension's state: app.py hands it to ``celery -A app:celery_app``,
         # so the job worker builds this same app and registers the same jobs as the web process.
@@ -77,6 +82,7 @@ def create_app(
     if services.results is not None:
         services.results.init_app(app.server)
     _register_pages(services)
+    _install_not_found_status(app)
     app.layout = lambda: shell(services)
     callbacks.shell.register(app, services)
     callbacks.overview.register(app, services)
@@ -189,6 +195,42 @@ def _register_pages(services: Services) -> None:
             # Kept in the page registry so the navbar knows which pages take ``?run=``.
             url_params=allowed,
         )
+    # Any path with no page shows this one (Dash Pages finds it by its module name).
+    dash.register_page(
+        NOT_FOUND_MODULE,
+        name="Not a page",
+        title=f"Not a page · {TITLE}",
+        layout=_page(layouts.not_found.layout, services, allowed=()),
+        nav=False,  # not in the navbar
+    )
+
+
+def _install_not_found_status(app: Dash) -> None:
+    """A direct load of an address that is no page answers 404, with the app's shell all the same.
+
+    Dash serves its index page for every path and routes in the browser, so the not-found page
+    (``not_found_404``) shows inside the shell; but a 200 would tell a link checker, a proxy's log or
+    a bookmark tool that the address is fine. The page's own path counts as unknown too.
+    """
+    index_endpoint = app.config.routes_pathname_prefix + "<path:path>"
+
+    def known(path: str) -> bool:
+        wanted = app.strip_relative_path(path) or ""
+        return any(
+            wanted == str(page["path"]).strip("/")
+            for module, page in dash.page_registry.items()
+            if module != NOT_FOUND_MODULE
+        )
+
+    @app.server.after_request
+    def not_found_status(response: Response) -> Response:
+        if (
+            request.endpoint == index_endpoint
+            and response.status_code == 200
+            and not known(request.path)
+        ):
+            response.status_code = 404
+        return response
 
 
 def _install_auth(app: Dash, settings: Settings, services: Services) -> None:

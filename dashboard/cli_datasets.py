@@ -24,6 +24,7 @@ from dashboard.cli_summary import datasets_table
 from dashboard.config import Settings
 from dashboard.datasets.checks import mapping_problems
 from dashboard.datasets.mapping import ColumnMapping, TransactionMapping
+from dashboard.datasets.presentation import label_flags, read_presentation
 from dashboard.datasets.sources import read_query, read_table_file
 from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion, check_name
 from dashboard.errors import InputError
@@ -62,6 +63,7 @@ def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> N
     add.add_argument("--prediction", metavar="COL", help="your model's predicted fair price")
     add.add_argument("--lower", metavar="COL", help="your model's lower bound")
     add.add_argument("--upper", metavar="COL", help="your model's upper bound")
+    _add_presentation_arguments(add, "PRICESCOPE_CURRENCY")
     _add_transaction_arguments(add)
     add.add_argument("--score", action="store_true", help="score it and publish its run")
     _add_make_current_argument(add)
@@ -75,6 +77,7 @@ def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> N
     )
     refresh.add_argument("dataset", metavar="NAME", help="the dataset's name or key")
     _add_source_arguments(refresh)
+    _add_presentation_arguments(refresh, "the previous version's")
     _add_transaction_arguments(refresh)
     refresh.add_argument("--score", action="store_true", help="score it and publish its run")
     _add_make_current_argument(refresh)
@@ -111,6 +114,19 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the database for --sql, e.g. postgresql://user@host/db (keep the password in "
         "PGPASSWORD or ~/.pgpass rather than the URL)",
+    )
+
+
+def _add_presentation_arguments(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--currency", metavar="CODE", help=f"the prices' currency, e.g. EUR (default: {default})"
+    )
+    parser.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="COL=WORDS",
+        help="the words the pages show for a column (repeatable; a refresh keeps the others)",
     )
 
 
@@ -152,6 +168,7 @@ def run_add(args: argparse.Namespace) -> int:
     tx_mapping = _transaction_mapping(args, previous=None)
     with _staging(settings) as staging:
         items = _read_items(args, settings, staging)
+        mapping = _presented(args, mapping, items.frame)
         transactions = _read_transactions(args, settings)
         _refuse_problems(items.frame, mapping, transactions, tx_mapping, "The table")
         info = store.create(name, created_by=operator_name())
@@ -190,11 +207,12 @@ def run_refresh(args: argparse.Namespace) -> int:
             transactions = store.transactions_path(info.slug, latest.version_id)
             tx_mapping = latest.transactions if transactions is not None else None
         what = f"The new table of '{info.name}' (mapped as in {latest.label})"
-        _refuse_problems(items.frame, latest.mapping, transactions, tx_mapping, what)
+        mapping = _presented(args, latest.mapping, items.frame)
+        _refuse_problems(items.frame, mapping, transactions, tx_mapping, what)
         version = store.add_version(
             info.slug,
             items.stored,
-            latest.mapping,
+            mapping,
             created_by=operator_name(),
             source=items.source,
             transactions=transactions,
@@ -290,6 +308,21 @@ def _read_items(args: argparse.Namespace, settings: Settings, staging: Path) -> 
             args.sql, args.database_url, settings, prepared, progress=progress
         )
     return _ItemTable(frame, prepared, source)
+
+
+def _presented(
+    args: argparse.Namespace, mapping: ColumnMapping, items: pd.DataFrame
+) -> ColumnMapping:
+    """``mapping`` with ``--currency`` and ``--label``; what they do not say stays as it was (a
+    refresh keeps its labels, except for columns the new table no longer has)."""
+    columns = [str(c) for c in items.columns]
+    labels: dict[str, object] = {c: words for c, words in mapping.labels if c in columns}
+    labels.update(label_flags(args.label))
+    currency = args.currency if args.currency is not None else mapping.currency
+    presentation, problems = read_presentation(columns, currency, labels)
+    if problems:
+        raise InputError(f"{' '.join(problems)} Nothing was written.")
+    return presentation.applied_to(mapping)
 
 
 def _transaction_mapping(

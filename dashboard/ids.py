@@ -207,6 +207,8 @@ class Data(StrEnum):
     ROLE = "data-role"  # pattern-matching type: {"type": …, "column": <column position>}
     NAME = "data-name"
     NAME_ROW = "data-name-row"
+    CURRENCY = "data-currency"  # the dataset's currency code, pre-filled with the default
+    LABEL = "data-label"  # pattern-matching type: {"type": …, "column": <column position>}
     PROBLEMS = "data-problems"
     SCORE = "data-score"
     SCORE_NOTE = "data-score-note"
@@ -229,3 +231,10 @@ class Data(StrEnum):
     TX_PROBLEMS = "data-tx-problems"
     TX_SAVE = "data-tx-save"
     TX_NOTE = "data-tx-note"
+
+
+class NotFound(StrEnum):
+    # The page an address that is no page of the app shows, inside the shell.
+    PAGE = "not-found-page"
+    TO_OVERVIEW = "not-found-to-overview"
+    TO_EXPLORER = "not-found-to-explorer"

@@ -16,7 +16,9 @@ from flask import has_request_context
 
 from dashboard.auth import csrf_token, current_identity
 from dashboard.datasets import DatasetInfo, DatasetStore
+from dashboard.datasets.mapping import ColumnMapping
 from dashboard.datasets.web import DATASET_ROLE, UPLOAD_PATH
+from dashboard.display import Display, format_timestamp
 from dashboard.formatting import count
 from dashboard.ids import Data
 from dashboard.runs import RunInfo, RunStore
@@ -27,6 +29,7 @@ ACCEPTED_FILES = ".csv,.tsv,.txt,.csv.gz,.parquet,.pq,.xlsx"
 HIDDEN = {"display": "none"}
 #: How often the page redraws its analyst's scoring job from the job's record.
 SCORING_TICK_MS = 1_000
+PROGRESS_NAME: dict[str, Any] = {"data-progress-name": "Upload progress"}  # see assets/a11y.js
 
 
 def layout(services: Services) -> Component:
@@ -48,7 +51,7 @@ def layout(services: Services) -> Component:
             # Dash checks every callback against one layout per page, made once at start for
             # nobody in particular; so the controls are always there, hidden (and without the
             # upload token) for viewers. Every callback refuses a viewer itself.
-            html.Div(_workbench(may_write), hidden=not may_write),
+            html.Div(_workbench(may_write, services.settings.currency), hidden=not may_write),
             *([] if may_write else [_viewer_note()]),
         ]
     )
@@ -62,7 +65,7 @@ def _viewer_note() -> Component:
     )
 
 
-def _workbench(may_write: bool) -> list[Component]:
+def _workbench(may_write: bool, default_currency: str) -> list[Component]:
     return [
         dbc.Row(
             [
@@ -71,7 +74,7 @@ def _workbench(may_write: bool) -> list[Component]:
             ]
         ),
         preview_card(),
-        mapping_card(),
+        mapping_card(default_currency),
         transactions_card(),
     ]
 
@@ -117,12 +120,15 @@ def upload_card(may_write: bool) -> Component:
                         className="data-drop-zone",
                         **_upload_attributes(token),
                     ),
-                    dbc.Progress(
-                        id=Data.UPLOAD_PROGRESS,
-                        value=0,
-                        label="",
-                        className="mt-3",
-                        style={"height": "1.25rem"},
+                    html.Div(
+                        dbc.Progress(
+                            id=Data.UPLOAD_PROGRESS,
+                            value=0,
+                            label="",
+                            className="mt-3",
+                            style={"height": "1.25rem"},
+                        ),
+                        **PROGRESS_NAME,
                     ),
                     html.Div(id=Data.UPLOAD_ERROR, className="mt-2"),
                 ]
@@ -152,7 +158,13 @@ def datasets_view(services: Services, may_write: bool) -> Component:
     current = runs.current_id()
     heads = ("Dataset", "Versions", "Latest run", "Transactions", "")
     rows = [
-        _dataset_row(info, runs.list_runs(dataset=info.slug), current, may_write)
+        _dataset_row(
+            info,
+            runs.list_runs(dataset=info.slug),
+            current,
+            may_write,
+            services.settings.currency,
+        )
         for info in datasets
     ]
     return dbc.Table(
@@ -163,7 +175,11 @@ def datasets_view(services: Services, may_write: bool) -> Component:
 
 
 def _dataset_row(
-    info: DatasetInfo, runs: list[RunInfo], current: str | None, may_write: bool
+    info: DatasetInfo,
+    runs: list[RunInfo],
+    current: str | None,
+    may_write: bool,
+    default_currency: str,
 ) -> Component:
     latest_run = runs[0] if runs else None
     latest = info.latest
@@ -173,6 +189,7 @@ def _dataset_row(
                 [
                     html.Div(info.name, className="fw-semibold"),
                     html.Div(info.slug, className="small text-muted font-monospace"),
+                    *_reading(latest.mapping if latest else None, default_currency),
                 ]
             ),
             html.Td(_versions(info)),
@@ -188,6 +205,18 @@ def _dataset_row(
     )
 
 
+def _reading(mapping: ColumnMapping | None, default_currency: str) -> list[Component]:
+    """How the latest version reads on screen: its currency, and its price and segment columns
+    in the words the pages use."""
+    if mapping is None:
+        return []
+    shown = Display(currency=mapping.currency or default_currency, labels=dict(mapping.labels))
+    parts = [f"Prices in {shown.currency}: {shown.label(mapping.target)}"]
+    if mapping.segments:
+        parts.append("segments " + ", ".join(shown.label(c) for c in mapping.segments))
+    return [html.Div(" · ".join(parts), className="small text-muted")]
+
+
 def _versions(info: DatasetInfo) -> Component:
     if not info.versions:
         return html.Span("No version yet", className="text-muted small")
@@ -195,7 +224,7 @@ def _versions(info: DatasetInfo) -> Component:
         html.Li(
             [
                 html.Strong(v.label),
-                f" · {v.created_at[:16].replace('T', ' ')} · {v.created_by or 'unknown'}"
+                f" · {format_timestamp(v.created_at)} · {v.created_by or 'unknown'}"
                 f" · {count(v.rows)} rows · {v.source}",
             ]
         )
@@ -215,7 +244,7 @@ def _run_cell(run: RunInfo | None, current: str | None) -> Component:
         [
             html.Div([run.label, badge]),
             html.Div(
-                f"{run.created_at[:16].replace('T', ' ')} · {count(run.rows)} items",
+                f"{format_timestamp(run.created_at)} · {count(run.rows)} items",
                 className="small text-muted",
             ),
         ],

@@ -4,7 +4,7 @@ scoring progress. Rendered from plain data so the callbacks only fetch and hand 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_ag_grid as dag
@@ -14,8 +14,10 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.datasets.mapping import ITEM_ROLES, ROLE_LABELS
+from dashboard.datasets.presentation import MAX_LABEL_CHARS
 from dashboard.datasets.profile import ColumnProfile
 from dashboard.datasets.uploads import Upload
+from dashboard.display import humanize
 from dashboard.formatting import count
 from dashboard.ids import Data
 from dashboard.jobs import JobRecord
@@ -36,6 +38,9 @@ _DETAIL_LABELS = (
     ("thousands", "Thousands separator"),
     ("sheet", "Sheet"),
 )
+HIDDEN_FROM_READERS: dict[str, Any] = {"aria-hidden": "true"}
+#: Grid widths of a mapping row: column, role, label, detected kind.
+WIDTHS = (3, 4, 3, 2)
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ".": "point"}
 
 
@@ -67,18 +72,26 @@ def preview_card() -> Component:
     )
 
 
-def mapping_card() -> Component:
+def mapping_card(default_currency: str) -> Component:
     return dbc.Card(
         [
             dbc.CardHeader("Map the columns"),
             dbc.CardBody(
                 [
-                    html.Div(
+                    dbc.Row(
                         [
-                            dbc.Label("Dataset name", html_for=Data.NAME, className="mb-1"),
-                            dbc.Input(id=Data.NAME, type="text", maxLength=80, debounce=True),
+                            dbc.Col(
+                                [
+                                    dbc.Label("Dataset name", html_for=Data.NAME, className="mb-1"),
+                                    dbc.Input(
+                                        id=Data.NAME, type="text", maxLength=80, debounce=True
+                                    ),
+                                ],
+                                id=Data.NAME_ROW,
+                                md=6,
+                            ),
+                            dbc.Col(_currency_field(default_currency), md=6),
                         ],
-                        id=Data.NAME_ROW,
                         className="mb-3",
                     ),
                     # Above the dropdowns: a wide table's problems stay in sight while mapping.
@@ -93,6 +106,24 @@ def mapping_card() -> Component:
         style=HIDDEN,
         className="mb-3",
     )
+
+
+def _currency_field(default_currency: str) -> list[Component]:
+    return [
+        dbc.Label("Currency of the prices", html_for=Data.CURRENCY, className="mb-1"),
+        dbc.Input(
+            id=Data.CURRENCY,
+            type="text",
+            maxLength=3,
+            debounce=True,
+            placeholder=default_currency,
+            className="data-currency",
+        ),
+        dbc.FormText(
+            f"Three letters, such as EUR, USD or GBP; every money figure shows it. Left blank: "
+            f"{default_currency}, the server's setting."
+        ),
+    ]
 
 
 def transactions_card() -> Component:
@@ -245,8 +276,24 @@ def _profile_table(profiles: Sequence[ColumnProfile]) -> Component:
     )
 
 
-def role_rows(profiles: Sequence[ColumnProfile], roles: Sequence[str]) -> Component:
-    """One role dropdown per column, in table order (the position is the dropdown's key)."""
+def role_rows(
+    profiles: Sequence[ColumnProfile], roles: Sequence[str], labels: Mapping[str, str] | None = None
+) -> Component:
+    """Per column, in table order (the position is the key): its role dropdown and the words the
+    pages show for it (blank: its name in words, the placeholder)."""
+    given = labels or {}
+    heads = ("Column", "Role", "Shown as (optional)", "Detected kind")
+    # The column headings are for the eye; each field has its own label for a screen reader.
+    header = html.Div(
+        dbc.Row(
+            [
+                dbc.Col(html.Span(h, className="small fw-semibold"), md=w)
+                for h, w in zip(heads, WIDTHS, strict=True)
+            ],
+            className="mb-1 d-none d-md-flex",
+        ),
+        **HIDDEN_FROM_READERS,
+    )
     rows = [
         dbc.Row(
             [
@@ -256,7 +303,7 @@ def role_rows(profiles: Sequence[ColumnProfile], roles: Sequence[str]) -> Compon
                         html_for=dom_id({"type": Data.ROLE, "column": index}),
                         className="mb-0",
                     ),
-                    md=4,
+                    md=WIDTHS[0],
                 ),
                 dbc.Col(
                     dcc.Dropdown(
@@ -265,15 +312,34 @@ def role_rows(profiles: Sequence[ColumnProfile], roles: Sequence[str]) -> Compon
                         value=role,
                         clearable=False,
                     ),
-                    md=4,
+                    md=WIDTHS[1],
                 ),
-                dbc.Col(html.Span(p.kind, className="small text-muted"), md=4),
+                dbc.Col(_label_field(index, p.name, given.get(p.name)), md=WIDTHS[2]),
+                dbc.Col(html.Span(p.kind, className="small text-muted"), md=WIDTHS[3]),
             ],
             className="mb-1 align-items-center",
         )
         for index, (p, role) in enumerate(zip(profiles, roles, strict=True))
     ]
-    return html.Div(rows, className="data-roles")
+    return html.Div([header, *rows], className="data-roles")
+
+
+def _label_field(index: int, column: str, label: str | None) -> list[Component]:
+    field_id = {"type": Data.LABEL, "column": index}
+    return [
+        dbc.Label(
+            f"Label shown for {column}", html_for=dom_id(field_id), className="visually-hidden"
+        ),
+        dbc.Input(
+            id=field_id,
+            type="text",
+            value=label or "",
+            placeholder=humanize(column),
+            maxLength=MAX_LABEL_CHARS,
+            debounce=True,
+            size="sm",
+        ),
+    ]
 
 
 def problems_view(problems: Sequence[str]) -> Component:

@@ -202,7 +202,11 @@ def _axis_picker(label: str, component_id: str, options: list[dict[str, str]]) -
     # to the next line on a narrow chart rather than cutting a name short.
     return dbc.Col(
         dbc.InputGroup(
-            [dbc.InputGroupText(label), dbc.Select(id=component_id, options=options)], size="sm"
+            [
+                dbc.InputGroupText(dbc.Label(label, html_for=component_id, className="m-0")),
+                dbc.Select(id=component_id, options=options),
+            ],
+            size="sm",
         ),
         width="auto",
     )

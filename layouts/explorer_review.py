@@ -31,6 +31,7 @@ from dashboard.reviews.actions import (
 )
 from dashboard.reviews.annotate import DECISION_FIELD, MARK_FIELD
 from dashboard.reviews.model import Decision, HistoryEntry
+from layouts.widgets import dom_id
 
 TABLE = "table"
 ITEM = "item"
@@ -123,18 +124,26 @@ def table_toolbar(identity: Identity | None) -> Component:
     )
 
 
+def _hidden_label(text: str, component_id: dict[str, str]) -> Component:
+    # The placeholder shows what a select is for; a screen reader needs a label to say it.
+    return dbc.Label(text, html_for=dom_id(component_id), className="visually-hidden")
+
+
 def review_form(scope: str) -> Component:
     return html.Div(
         [
             dbc.Row(
                 [
                     dbc.Col(
-                        dbc.Select(
-                            id=field_id(Reviews.ACTION, scope),
-                            options=[{"label": ACTION_LABELS[a], "value": a} for a in ACTIONS],
-                            placeholder="Decision…",
-                            size="sm",
-                        ),
+                        [
+                            _hidden_label("Decision", field_id(Reviews.ACTION, scope)),
+                            dbc.Select(
+                                id=field_id(Reviews.ACTION, scope),
+                                options=[{"label": ACTION_LABELS[a], "value": a} for a in ACTIONS],
+                                placeholder="Decision…",
+                                size="sm",
+                            ),
+                        ],
                         md=3,
                     ),
                     dbc.Col(
@@ -150,12 +159,15 @@ def review_form(scope: str) -> Component:
                         md=2,
                     ),
                     dbc.Col(
-                        dbc.Select(
-                            id=field_id(Reviews.REASON, scope),
-                            options=[{"label": v, "value": k} for k, v in REASON_CODES.items()],
-                            placeholder="Reason…",
-                            size="sm",
-                        ),
+                        [
+                            _hidden_label("Reason", field_id(Reviews.REASON, scope)),
+                            dbc.Select(
+                                id=field_id(Reviews.REASON, scope),
+                                options=[{"label": v, "value": k} for k, v in REASON_CODES.items()],
+                                placeholder="Reason…",
+                                size="sm",
+                            ),
+                        ],
                         md=3,
                     ),
                     dbc.Col(

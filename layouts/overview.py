@@ -230,7 +230,11 @@ def _segment_card(run: Run, display: Display) -> Component:
         [
             dbc.InputGroup(
                 [
-                    dbc.InputGroupText("Break down by"),
+                    dbc.InputGroupText(
+                        dbc.Label(
+                            "Break down by", html_for=Overview.SEGMENT_COLUMN, className="m-0"
+                        )
+                    ),
                     dbc.Select(
                         id=Overview.SEGMENT_COLUMN,
                         options=[

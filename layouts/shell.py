@@ -267,6 +267,7 @@ def shell(services: Services) -> Component:
                 id=Shell.ANNOUNCED, storage_type="local", data={"since": time.time(), "ids": []}
             ),
             dcc.Interval(id=Shell.WATCH, interval=WATCH_INTERVAL_MS),
+            html.A("Skip to content", href="#main-content", className="skip-link"),  # a11y.js
             navbar(services),
             confirmation(),
             html.Div(
@@ -279,6 +280,8 @@ def shell(services: Services) -> Component:
             dbc.Container(
                 [html.Div(id=Shell.NEW_CURRENT), dash.page_container],
                 fluid=True,
+                tag="main",
+                id="main-content",
             ),
         ]
     )

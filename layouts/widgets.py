@@ -76,10 +76,17 @@ def dom_id(component_id: str | Mapping[str, Any]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+JOB_PROGRESS_NAME: dict[str, Any] = {"data-progress-name": "Job progress"}
+
+
 def job_progress(bar: str, stage: str, timing: str, idle: str) -> list[Component]:
     """A job's progress bar, its stage line (``idle`` until a job starts) and its timing line."""
     return [
-        dbc.Progress(id=bar, value=0, label="", striped=True, style={"height": "1.5rem"}),
+        # assets/a11y.js names the bar from data-progress-name (dbc.Progress takes no aria-label).
+        html.Div(
+            dbc.Progress(id=bar, value=0, label="", striped=True, style={"height": "1.5rem"}),
+            **JOB_PROGRESS_NAME,
+        ),
         html.Div(idle, id=stage, className="mt-2 fw-semibold"),
         html.Div(id=timing, className="text-muted small"),
     ]

@@ -361,3 +361,39 @@ def test_a_published_run_is_current_only_with_make_current_or_when_it_is_the_fir
     chosen = run("datasets", "score", "US cars", "--version", "1", "--make-current")
     assert chosen.stdout.strip().endswith("it is now current.")
     assert runs.current_id() == runs.list_runs()[0].run_id
+
+
+def test_currency_and_labels_are_set_checked_and_kept_by_a_refresh(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    cars().to_csv(tmp_path / "cars.csv", index=False)
+    base = ("datasets", "add", tmp_path / "cars.csv", "--name", "US cars", "--target", "Price")
+    bad_code = run(*base, "--currency", "dollars")
+    assert (bad_code.code, bad_code.stderr.strip()) == (
+        2,
+        "error: Currency: 'dollars' is not a currency code; use three letters such as EUR, USD "
+        "or GBP. Nothing was written.",
+    )
+    bad_label = run(*base, "--label", "Type")
+    assert bad_label.code == 2
+    assert "--label takes COLUMN=WORDS" in bad_label.stderr
+    unknown = run(*base, "--label", "Colour=Paint")
+    assert "There is no column 'Colour' to name 'Paint'." in unknown.stderr
+    assert store(data_dir).list() == []
+
+    added = run(
+        *base, "--currency", "usd", "--label", "Type=Body style", "--label", "MPG.city=City"
+    )
+    assert added.code == 0, added.stderr
+    first = store(data_dir).get("us-cars").versions[0].mapping
+    assert first.currency == "USD"
+    assert dict(first.labels) == {"Type": "Body style", "MPG.city": "City"}
+
+    # A refresh keeps both; a --label on the refresh renames one column and keeps the other.
+    cars().head(70).to_csv(tmp_path / "cars-2.csv", index=False)
+    assert run("datasets", "refresh", "US cars", tmp_path / "cars-2.csv").code == 0
+    assert store(data_dir).get("us-cars").versions[1].mapping == first
+    renamed = run("datasets", "refresh", "US cars", tmp_path / "cars-2.csv", "--label", "Type=Body")
+    assert renamed.code == 0, renamed.stderr
+    third = store(data_dir).get("us-cars").versions[2].mapping
+    assert (third.currency, dict(third.labels)) == ("USD", {"Type": "Body", "MPG.city": "City"})

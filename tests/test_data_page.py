@@ -31,6 +31,7 @@ SECRET = "d" * 48
 PASSWORDS = {"vera": "viewer-password-1", "ann": "analyst-password-1"}
 ROLES_OF_USERS = {"vera": "viewer", "ann": "analyst"}
 ROLE_ALL = '{"column":["ALL"],"type":"data-role"}'
+LABEL_ALL = '{"column":["ALL"],"type":"data-label"}'
 # A European export of a real table: semicolons between fields, decimal commas.
 CARS = data("Cars93").to_csv(index=False, sep=";", decimal=",").encode("utf-8")
 
@@ -65,6 +66,7 @@ def post(
     values: dict[str, Any],
     changed: str,
     roles: list[str] | None = None,
+    labels: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """What the browser sends for the callback ``changed`` fires; the outputs it answers.
     A dataset row's button (a dict id) comes as the one member of its ALL input."""
@@ -80,6 +82,11 @@ def post(
         ids = [{"type": Data.ROLE.value, "column": i} for i in range(len(roles))]
         wildcards[ROLE_ALL] = ids
         values = values | {f"{id_key(i)}.value": r for i, r in zip(ids, roles, strict=True)}
+        # The label fields are drawn beside the role dropdowns: one per column, blank by default.
+        fields = [{"type": Data.LABEL.value, "column": i} for i in range(len(roles))]
+        wildcards[LABEL_ALL] = fields
+        given = labels or {}
+        values = values | {f"{id_key(f)}.value": given.get(i, "") for i, f in enumerate(fields)}
     body = callback_payload(spec, values, [changed], wildcards)
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.data[:300]
@@ -321,3 +328,67 @@ def test_transactions_add_a_version_with_the_latest_items(secured: Any) -> None:
     assert after.latest is not None and len(after.versions) == len(demo.versions) + 1
     assert after.latest.transactions is not None and after.latest.transactions.scope == ("channel",)
     assert after.latest.rows == demo.latest.rows and after.latest.mapping == demo.latest.mapping
+
+
+def _inputs(tree: Any) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(tree, dict):
+        if tree.get("type") == "Input":
+            found.append(tree["props"])
+        for value in tree.values():
+            found += _inputs(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            found += _inputs(item)
+    return found
+
+
+def test_the_currency_and_column_labels_are_checked_saved_and_kept_by_a_refresh(
+    secured: Any,
+) -> None:
+    app, settings = secured
+    analyst, token = signed_in(app, "ann")
+    uploaded = upload(analyst, token, CARS, "cars.csv")
+    columns = uploaded["columns"]
+    roles = cars_roles(columns)
+    new = {f"{Data.UPLOADED}.data": uploaded, f"{Data.TARGET}.data": {"mode": "new"}}
+    shown = post(analyst, f"{Data.UPLOAD_ERROR}.children", new, f"{Data.UPLOADED}.data")
+    assert shown[str(Data.CURRENCY)]["value"] == settings.currency  # the setting, by default
+    placeholders = [props.get("placeholder") for props in _inputs(shown[str(Data.ROLES)])]
+    assert "Min price" in placeholders and "Mpg city" in placeholders  # the names, in words
+
+    bad = new | {f"{Data.NAME}.value": "US cars", f"{Data.CURRENCY}.value": "dollars"}
+    labels = {columns.index("Type"): "x" * 41, columns.index("Origin"): "Type"}
+    checked = post(
+        analyst, f"{Data.PROBLEMS}.children", bad, f"{Data.CURRENCY}.value", roles, labels
+    )
+    problems = text(checked[str(Data.PROBLEMS)])
+    assert "Currency: 'dollars' is not a currency code" in problems
+    assert "The label for the column 'Type' has 41 characters; keep it to 40." in problems
+    assert checked[str(Data.SCORE)]["disabled"] is True
+    clash = {columns.index("Origin"): "Type"}
+    fine = bad | {f"{Data.CURRENCY}.value": "usd"}
+    checked = post(
+        analyst, f"{Data.PROBLEMS}.children", fine, f"{Data.CURRENCY}.value", roles, clash
+    )
+    assert "'Type' and 'Origin' would all read 'Type'" in text(checked[str(Data.PROBLEMS)])
+
+    named = {columns.index("Type"): "Body style", columns.index("MPG.city"): " City  MPG "}
+    values = fine | {f"{Data.SCORE}.n_clicks": 1, f"{Data.NAME}.value": "Labelled cars"}
+    queued = post(analyst, f"{Data.REQUEST}.data", values, f"{Data.SCORE}.n_clicks", roles, named)
+    # The datasets list says how the new dataset reads: its currency and labelled segments.
+    assert "Prices in USD: Price · segments Body style, Origin" in text(queued[str(Data.DATASETS)])
+    info = DatasetStore(settings.datasets_dir).find("Labelled cars")
+    assert info is not None and info.latest is not None
+    assert info.latest.mapping.currency == "USD"
+    assert dict(info.latest.mapping.labels) == {"Type": "Body style", "MPG.city": "City MPG"}
+
+    # A refresh pre-fills the dataset's currency and labels beside the roles.
+    target = {"mode": "refresh", "dataset": info.slug}
+    again = upload(analyst, token, CARS, "cars-2.csv")
+    refreshing = {f"{Data.UPLOADED}.data": again, f"{Data.TARGET}.data": target}
+    shown = post(analyst, f"{Data.UPLOAD_ERROR}.children", refreshing, f"{Data.UPLOADED}.data")
+    assert shown[str(Data.CURRENCY)]["value"] == "USD"
+    values_shown = [props.get("value") for props in _inputs(shown[str(Data.ROLES)])]
+    assert values_shown[columns.index("Type")] == "Body style"
+    assert values_shown[columns.index("Price")] == ""

@@ -18,6 +18,7 @@ import pandas as pd
 from dashboard.config import Settings
 from dashboard.datasets.checks import mapping_problems
 from dashboard.datasets.mapping import ITEM_ROLES, ColumnMapping, TransactionMapping
+from dashboard.datasets.presentation import read_presentation
 from dashboard.datasets.profile import ColumnProfile, profile_table
 from dashboard.datasets.store import (
     ITEMS_FILE,
@@ -71,6 +72,13 @@ def roles_of(columns: Sequence[str], chosen: object) -> dict[str, str]:
     return roles
 
 
+def labels_of(columns: Sequence[str], given: object) -> dict[str, object]:
+    """``{column: label}`` from the page's label fields, one per column in table order."""
+    if not isinstance(given, list) or len(given) != len(columns):
+        raise InputError("The mapping does not match the uploaded table; upload the file again.")
+    return dict(zip(columns, given, strict=True))
+
+
 def prefilled_roles(profiles: Sequence[ColumnProfile], previous: ColumnMapping | None) -> list[str]:
     """The role each column starts with: the previous version's where the column is the same,
     else the suggestion."""
@@ -104,15 +112,20 @@ def publish_upload(
     roles: object,
     target: Target,
     name: object = None,
+    shown: tuple[object, object] = (None, None),
 ) -> tuple[DatasetInfo, DatasetVersion]:
-    """A new version (of a new dataset, or of ``target``'s) from an upload mapped with ``roles``;
-    the upload is then discarded. InputError, with every problem, and nothing written otherwise."""
+    """A new version (of a new dataset, or of ``target``'s) from an upload mapped with ``roles``
+    and ``shown`` as (currency, one label per column); the upload is then discarded. InputError,
+    with every problem, and nothing written otherwise."""
     if target.mode == "transactions":
         raise InputError("This upload is for transactions; save it with their mapping.")
     upload = area.get(upload_id, owner)
     path = area.table_path(upload)
     chosen = roles_of(upload.columns, roles)
-    problems = draft_problems(path, chosen)
+    currency, labels = shown
+    labelled = labels_of(upload.columns, labels) if labels is not None else {}
+    presentation, problems = read_presentation(upload.columns, currency, labelled)
+    problems += draft_problems(path, chosen)
     if problems:
         raise InputError(" ".join(problems))
     store = DatasetStore(settings.datasets_dir)
@@ -124,7 +137,7 @@ def publish_upload(
         version = store.add_version(
             info.slug,
             path,
-            ColumnMapping.from_roles(chosen),
+            presentation.applied_to(ColumnMapping.from_roles(chosen)),
             created_by=owner,
             source=upload.file_name,
         )
