@@ -143,7 +143,7 @@ def test_a_job_that_ends_while_the_analyst_is_away_shows_its_outcome_on_return( 
     dash_duo.wait_for_element(f"#{Explorer.SEARCH}", timeout=20)
     held_jobs()
     book = JobBook(demo_settings.jobs_dir)
-    dash_duo._wait_for(lambda _d: not book.get(job.job_id).active, 120, "the job's end")  # type: ignore[union-attr]
+    dash_duo._wait_for(lambda _d: not book.get(job.job_id).active, 240, "the job's end")  # type: ignore[union-attr]
     assert dash_duo.driver.current_url.endswith("/explorer")  # the ending job left us there
     assert dash_duo.get_logs() == []
 
