@@ -20,7 +20,7 @@ from dashboard.export import to_csv_bytes, to_excel_bytes
 from dashboard.ids import Decisions
 from dashboard.reviews.actions import APPROVED, REJECTED
 from dashboard.reviews.approval import parse_verdict
-from dashboard.reviews.model import parse_targets
+from dashboard.reviews.model import parse_targets, targets_of_rows
 from dashboard.reviews.price_changes import (
     file_name,
     parse_effective_date,
@@ -109,7 +109,7 @@ def _register_verdicts(app: Dash, services: Services) -> None:
             slug, run = _scope(services, dataset, run_id)
             chosen, said = parse_verdict(verdict, note)
             result = services.reviewing.decisions.give_verdict(
-                parse_targets(_targets_of_rows(rows)),
+                parse_targets(targets_of_rows(rows, "version")),
                 chosen,
                 dataset=slug,
                 user=identity.name,
@@ -121,19 +121,6 @@ def _register_verdicts(app: Dash, services: Services) -> None:
         refused = [*result.refused, *(c.message for c in result.conflicts)]
         message = verdict_feedback(len(result.done), chosen, refused)
         return page_content(services, slug, run, identity, message)
-
-
-def _targets_of_rows(rows: object) -> object:
-    """``{item_id: version}`` of the ticked pending rows (malformed input is left for
-    :func:`parse_targets` to refuse)."""
-    if not isinstance(rows, list):
-        return rows
-    targets: dict[object, object] = {}
-    for row in rows[:1_000]:
-        if not isinstance(row, dict):
-            return None
-        targets[row.get("item_id")] = row.get("version")
-    return targets
 
 
 def _register_price_changes(app: Dash, services: Services) -> None:

@@ -18,7 +18,7 @@ from dashboard.errors import InputError
 from dashboard.ids import Explorer, Reviews
 from dashboard.reviews.annotate import VERSION_FIELD
 from dashboard.reviews.guardrails import ExtremePriceError, RepriceLimits
-from dashboard.reviews.model import parse_decision, parse_targets
+from dashboard.reviews.model import parse_decision, parse_targets, targets_of_rows
 from dashboard.reviews.service import save_review
 from dashboard.run_display import display_for
 from dashboard.runs import Run
@@ -74,7 +74,9 @@ def _register_table_save(app: Dash, services: Services) -> None:
     def save_selected(
         clicks: object, rows: object, run_id: object, *form: object
     ) -> tuple[Any, ...]:
-        message, version, *confirm = save(services, run_id, _targets_of_rows(rows), *form)
+        message, version, *confirm = save(
+            services, run_id, targets_of_rows(rows, VERSION_FIELD), *form
+        )
         return message, version, [] if version is not no_update else no_update, *confirm
 
 
@@ -136,19 +138,6 @@ def _run(services: Services, run_id: object) -> Run:
     if not isinstance(run_id, str):
         raise InputError("This page lost track of its run; reload it.")
     return services.runs.load(run_id)
-
-
-def _targets_of_rows(rows: object) -> object:
-    """``{item_id: version}`` from the grid's selected rows (anything malformed is left for
-    :func:`parse_targets` to refuse)."""
-    if not isinstance(rows, list):
-        return rows
-    targets: dict[object, object] = {}
-    for row in rows[:1_000]:
-        if not isinstance(row, dict):
-            return None
-        targets[row.get("item_id")] = row.get(VERSION_FIELD, 0)
-    return targets
 
 
 def _register_item_panel(app: Dash, services: Services) -> None:

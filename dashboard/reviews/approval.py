@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dashboard.errors import InputError
 from dashboard.reviews.actions import APPROVED, PROPOSED, REPRICE, STATUS_LABELS, VERDICTS
-from dashboard.reviews.model import MAX_NOTE_CHARS, Conflict, Decision
+from dashboard.reviews.model import Conflict, Decision, parse_note
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,7 @@ def parse_verdict(verdict: object, note: object) -> tuple[str, str]:
     """``(approved | rejected, note)`` as a client sends them; :class:`InputError` otherwise."""
     if verdict not in VERDICTS:
         raise InputError("Choose Approve or Reject.")
-    if note is None:
-        note = ""
-    if not isinstance(note, str):
-        raise InputError("The note must be text.")
-    note = note.strip()
-    if len(note) > MAX_NOTE_CHARS:
-        raise InputError(f"The note is {len(note):,} characters; at most {MAX_NOTE_CHARS:,}.")
-    return str(verdict), note
+    return str(verdict), parse_note(note)
 
 
 def verdict_refusal(decision: Decision, verdict: str, user: str, *, is_admin: bool) -> str | None:

@@ -135,6 +135,31 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def parse_note(note: object) -> str:
+    """A decision's or a verdict's note as a client sends it: text, trimmed, not too long."""
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise InputError("The note must be text.")
+    note = note.strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise InputError(f"The note is {len(note):,} characters; at most {MAX_NOTE_CHARS:,}.")
+    return note
+
+
+def targets_of_rows(rows: object, version_field: str) -> object:
+    """``{item_id: version}`` from a grid's selected rows, for :func:`parse_targets` (which
+    refuses anything malformed; at most 1,000 rows are read)."""
+    if not isinstance(rows, list):
+        return rows
+    targets: dict[object, object] = {}
+    for row in rows[:1_000]:
+        if not isinstance(row, dict):
+            return None
+        targets[row.get("item_id")] = row.get(version_field, 0)
+    return targets
+
+
 def parse_decision(
     action: object,
     reason_code: object,
@@ -150,13 +175,7 @@ def parse_decision(
         raise InputError(f"Choose a decision ({choices}); {action!r} is not one.")
     if reason_code not in REASON_CODES:
         raise InputError("Choose a reason for the decision from the list.")
-    if note is None:
-        note = ""
-    if not isinstance(note, str):
-        raise InputError("The note must be text.")
-    note = note.strip()
-    if len(note) > MAX_NOTE_CHARS:
-        raise InputError(f"The note is {len(note):,} characters; at most {MAX_NOTE_CHARS:,}.")
+    note = parse_note(note)
     price = parse_price(new_price) if action == REPRICE else None
     if confirmed is None:
         confirmed = False
