@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from callbacks.job_runner import job_owner, register_job_runner
+from callbacks.job_runner import followed_page_job, register_job_runner
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
 from dashboard.datasets.intake import Target, publish_upload
@@ -20,7 +20,6 @@ from dashboard.errors import InputError
 from dashboard.ids import Data
 from dashboard.jobs import JobBook, JobRecord
 from dashboard.jobs.dataset_jobs import queue_score_job
-from dashboard.jobs.lookup import followed_job
 from dashboard.jobs.queue import REFUSED
 from dashboard.jobs.records import DATA_PAGE, check_job_id
 from dashboard.run_choice import run_address
@@ -47,10 +46,7 @@ def writer(services: Services) -> Identity | str:
 
 
 def my_scoring_job(services: Services) -> JobRecord | None:
-    """The caller's newest scoring job queued from this page (running, or ended not long ago)."""
-    book = JobBook(services.settings.jobs_dir)
-    limit = services.settings.job_time_limit
-    return followed_job(book, job_owner(services), DATA_PAGE, limit)
+    return followed_page_job(services, DATA_PAGE)
 
 
 def _register_queue(app: Dash, services: Services) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 from dash import Dash, Input, Output, ctx
 
 from dashboard.auth import current_identity
+from dashboard.jobs import JobBook, JobRecord
+from dashboard.jobs.lookup import followed_job
 from dashboard.jobs.managers import CALLER_DATA
 from dashboard.jobs.queue import caller_from_forwarded, start_page_job
 from dashboard.services import Services
@@ -46,3 +48,9 @@ def job_owner(services: Services) -> str | None:
     """The name a page's jobs are recorded under for the caller; None when nobody is signed in."""
     identity = current_identity(services.settings.sign_in_required)
     return identity.name if identity is not None else None
+
+
+def followed_page_job(services: Services, origin: str) -> JobRecord | None:
+    """The caller's newest job queued from the page ``origin`` (running, or ended not long ago)."""
+    book = JobBook(services.settings.jobs_dir)
+    return followed_job(book, job_owner(services), origin, services.settings.job_time_limit)

@@ -13,11 +13,10 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
-from callbacks.job_runner import job_owner
+from callbacks.job_runner import followed_page_job
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
-from dashboard.jobs import JobBook, JobRecord
-from dashboard.jobs.lookup import followed_job
+from dashboard.jobs import JobRecord
 from dashboard.jobs.records import JOBS_PAGE
 from dashboard.runs import RunInfo
 from dashboard.services import Services
@@ -26,10 +25,7 @@ from layouts.jobs_outcome import job_progress_view, outcome_alert
 
 
 def my_job(services: Services) -> JobRecord | None:
-    """The caller's newest job queued from this page (running, or ended not long ago)."""
-    book = JobBook(services.settings.jobs_dir)
-    limit = services.settings.job_time_limit
-    return followed_job(book, job_owner(services), JOBS_PAGE, limit)
+    return followed_page_job(services, JOBS_PAGE)
 
 
 def register_follow(app: Dash, services: Services) -> None:
