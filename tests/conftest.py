@@ -49,3 +49,19 @@ def demo_settings(demo_root: Path, tmp_path: Path) -> Iterator[Settings]:
     data = tmp_path / "data"
     shutil.copytree(demo_root, data)
     yield Settings(data_dir=data, **SMALL_DEMO)  # type: ignore[arg-type]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A job process that a failed browser test left running must not keep the run from ending:
+    Python joins its children at exit, so one stuck job would hang the whole suite. Such a
+    process is named, then stopped; the failed test has already said what went wrong."""
+    import multiprocessing
+    import warnings
+
+    import multiprocess  # type: ignore[import-untyped]  # what Dash's DiskcacheManager forks with
+
+    for module in (multiprocess, multiprocessing):
+        for child in module.active_children():
+            warnings.warn(f"stopping job process {child.pid} left running by a test", stacklevel=1)
+            child.kill()
+            child.join(5)

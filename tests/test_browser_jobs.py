@@ -129,31 +129,6 @@ def test_leaving_a_running_job_and_coming_back_finds_it(  # type: ignore[no-unty
     assert dash_duo.get_logs() == []
 
 
-def test_a_job_that_ends_while_the_analyst_is_away_shows_its_outcome_on_return(  # type: ignore[no-untyped-def]
-    dash_duo, demo_settings: Settings, held_jobs: Callable[[], None]
-) -> None:
-    dash_duo.start_server(create_app(demo_settings))
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/jobs")
-    dash_duo.wait_for_element(f"#{Jobs.JOBS_TABLE} > *", timeout=20)
-    dash_duo.find_element(f"#{Jobs.RECOMPUTE}").click()
-    dash_duo.wait_for_contains_text(f"#{Jobs.STAGE}", "fold", timeout=60)
-    job = JobBook(demo_settings.jobs_dir).recent()[0]
-
-    _go(dash_duo, "/explorer")
-    dash_duo.wait_for_element(f"#{Explorer.SEARCH}", timeout=20)
-    held_jobs()
-    book = JobBook(demo_settings.jobs_dir)
-    dash_duo._wait_for(lambda _d: not book.get(job.job_id).active, 240, "the job's end")  # type: ignore[union-attr]
-    assert dash_duo.driver.current_url.endswith("/explorer")  # the ending job left us there
-    assert dash_duo.get_logs() == []
-
-    _go(dash_duo, "/jobs")
-    dash_duo.wait_for_contains_text(f"#{Jobs.OUTCOME}", "Run ready", timeout=20)
-    assert dash_duo.find_element(f"#{Jobs.STAGE}").text == "Finished"
-    assert dash_duo.find_element(f"#{Jobs.RECOMPUTE}").is_enabled()
-    assert dash_duo.get_logs() == []
-
-
 def test_leaving_a_running_scoring_job_on_the_data_page_and_coming_back(  # type: ignore[no-untyped-def]
     dash_duo, demo_settings: Settings, held_jobs: Callable[[], None]
 ) -> None:
