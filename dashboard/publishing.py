@@ -7,8 +7,46 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.runs import RunColumns, RunInfo, RunStore, build_items, segment_columns
+from dashboard.runs import MAX_SEGMENT_VALUES, SCORING_COLUMNS, RunColumns, RunInfo, RunStore
 from dashboard.scoring import ScoringConfig, ScoringResult
+
+
+def build_items(table: pd.DataFrame, scored: pd.DataFrame, *, id_col: str | None) -> pd.DataFrame:
+    """Join the input's columns to the scoring columns, one row per item, scoring columns first.
+
+    Input columns whose names clash with a scoring column are left out: the scoring column is what
+    the product shows under that name.
+    """
+    if len(table) != len(scored):
+        raise ValueError(f"scored rows ({len(scored)}) do not match input rows ({len(table)})")
+    kept = [c for c in table.columns if c not in SCORING_COLUMNS and c != "volume" and c != id_col]
+    extra = [c for c in scored.columns if c not in SCORING_COLUMNS]
+    items = pd.concat(
+        [
+            scored[list(SCORING_COLUMNS) + extra].reset_index(drop=True),
+            table[kept].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    return items
+
+
+def segment_columns(items: pd.DataFrame, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """Columns an analyst can slice by: categorical or yes/no, with a manageable number of values."""
+    segments = []
+    for name in candidates:
+        if name not in items.columns:
+            continue
+        column = items[name]
+        is_text = isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+            column
+        )
+        is_flag = pd.api.types.is_bool_dtype(column)
+        few_values = column.nunique(dropna=True) <= MAX_SEGMENT_VALUES
+        small_integers = pd.api.types.is_integer_dtype(column) and column.nunique(dropna=True) <= 40
+        if (is_text and few_values) or is_flag or small_integers:
+            segments.append(name)
+    return tuple(segments)
 
 
 def publish_scored(

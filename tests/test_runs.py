@@ -12,15 +12,14 @@ import pandas as pd
 import pytest
 
 from dashboard.errors import InputError
+from dashboard.publishing import build_items, segment_columns
 from dashboard.runs import (
     CURRENT_POINTER,
     SCORING_COLUMNS,
     CurrentChoice,
     RunColumns,
     RunStore,
-    build_items,
     check_run_id,
-    segment_columns,
 )
 
 COLUMNS = RunColumns(
