@@ -20,6 +20,12 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.cli_dataset_args import (
+    add_make_current_argument,
+    add_presentation_arguments,
+    add_source_arguments,
+    add_transaction_arguments,
+)
 from dashboard.cli_summary import datasets_table
 from dashboard.config import Settings
 from dashboard.datasets.checks import mapping_problems
@@ -48,7 +54,7 @@ def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> N
     add = commands.add_parser(
         "add", parents=[common], help="a new dataset from a table file or a SQL query"
     )
-    _add_source_arguments(add)
+    add_source_arguments(add)
     add.add_argument("--name", required=True, help="the dataset's name, as the pages show it")
     add.add_argument("--target", required=True, metavar="COL", help="the price column")
     add.add_argument("--id", dest="id_col", metavar="COL", help="a unique item id column")
@@ -63,10 +69,10 @@ def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> N
     add.add_argument("--prediction", metavar="COL", help="your model's predicted fair price")
     add.add_argument("--lower", metavar="COL", help="your model's lower bound")
     add.add_argument("--upper", metavar="COL", help="your model's upper bound")
-    _add_presentation_arguments(add, "PRICESCOPE_CURRENCY")
-    _add_transaction_arguments(add)
+    add_presentation_arguments(add, "PRICESCOPE_CURRENCY")
+    add_transaction_arguments(add)
     add.add_argument("--score", action="store_true", help="score it and publish its run")
-    _add_make_current_argument(add)
+    add_make_current_argument(add)
     add.set_defaults(handler=run_add)
 
     listing = commands.add_parser("list", parents=[common], help="list the datasets")
@@ -76,69 +82,22 @@ def add_datasets_commands(subparsers: Any, common: argparse.ArgumentParser) -> N
         "refresh", parents=[common], help="a new version of a dataset, under the same mapping"
     )
     refresh.add_argument("dataset", metavar="NAME", help="the dataset's name or key")
-    _add_source_arguments(refresh)
-    _add_presentation_arguments(refresh, "the previous version's")
-    _add_transaction_arguments(refresh)
+    add_source_arguments(refresh)
+    add_presentation_arguments(refresh, "the previous version's")
+    add_transaction_arguments(refresh)
     refresh.add_argument("--score", action="store_true", help="score it and publish its run")
-    _add_make_current_argument(refresh)
+    add_make_current_argument(refresh)
     refresh.set_defaults(handler=run_refresh)
 
     score = commands.add_parser(
         "score", parents=[common], help="score a dataset's version and publish its run"
     )
-    _add_make_current_argument(score)
+    add_make_current_argument(score)
     score.add_argument("dataset", metavar="NAME", help="the dataset's name or key")
     score.add_argument(
         "--version", type=int, metavar="N", help="the version number (default: the latest)"
     )
     score.set_defaults(handler=run_score_dataset)
-
-
-def _add_make_current_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--make-current",
-        action="store_true",
-        help="make the published run the one every page shows to every user (default: not "
-        "current, unless no run is current yet)",
-    )
-
-
-def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "file", nargs="?", type=Path, metavar="FILE", help=".csv, .tsv, .parquet or .xlsx"
-    )
-    parser.add_argument("--sheet", help="the sheet of an .xlsx workbook (default: the first)")
-    parser.add_argument("--sql", metavar="QUERY", help="read the table with this SELECT instead")
-    parser.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="the database for --sql, e.g. postgresql://user@host/db (keep the password in "
-        "PGPASSWORD or ~/.pgpass rather than the URL)",
-    )
-
-
-def _add_presentation_arguments(parser: argparse.ArgumentParser, default: str) -> None:
-    parser.add_argument(
-        "--currency", metavar="CODE", help=f"the prices' currency, e.g. EUR (default: {default})"
-    )
-    parser.add_argument(
-        "--label",
-        action="append",
-        default=[],
-        metavar="COL=WORDS",
-        help="the words the pages show for a column (repeatable; a refresh keeps the others)",
-    )
-
-
-def _add_transaction_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--transactions", type=Path, metavar="FILE", help="order lines")
-    parser.add_argument("--tx-item", metavar="COL", help="the transactions' item id column")
-    parser.add_argument("--tx-date", metavar="COL", help="the transactions' date column")
-    parser.add_argument("--tx-qty", metavar="COL", help="the transactions' quantity column")
-    parser.add_argument("--tx-price", metavar="COL", help="the transactions' net price column")
-    parser.add_argument(
-        "--tx-scope", action="append", default=[], metavar="COL", help="a scope (repeatable)"
-    )
 
 
 # --------------------------------------------------------------------------------- commands
