@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from callbacks.job_runner import followed_page_job, register_job_runner
+from callbacks.job_runner import followed_page_job, refused_start, register_job_runner
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
 from dashboard.datasets.intake import Target, publish_upload
@@ -20,7 +20,6 @@ from dashboard.errors import InputError
 from dashboard.ids import Data
 from dashboard.jobs import JobBook, JobRecord
 from dashboard.jobs.dataset_jobs import queue_score_job
-from dashboard.jobs.queue import REFUSED
 from dashboard.jobs.records import DATA_PAGE, check_job_id
 from dashboard.run_choice import run_address
 from dashboard.services import Services
@@ -189,10 +188,8 @@ def _register_refused(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def say_why_a_start_was_refused(result: object) -> Any:
-        # How a job ended is drawn from its record; only a refused start never reaches one.
-        if isinstance(result, dict) and result.get("status") == REFUSED:
-            return scoring_outcome(None, str(result.get("error") or "The job could not start."))
-        return no_update
+        refusal = refused_start(result)
+        return scoring_outcome(None, refusal) if refusal is not None else no_update
 
 
 def _register_open(app: Dash, services: Services) -> None:

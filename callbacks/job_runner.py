@@ -22,7 +22,7 @@ from dashboard.auth import current_identity
 from dashboard.jobs import JobBook, JobRecord
 from dashboard.jobs.lookup import followed_job
 from dashboard.jobs.managers import CALLER_DATA
-from dashboard.jobs.queue import caller_from_forwarded, start_page_job
+from dashboard.jobs.queue import REFUSED, caller_from_forwarded, start_page_job
 from dashboard.services import Services
 
 #: How often the browser asks whether the background callback has finished.
@@ -48,6 +48,14 @@ def job_owner(services: Services) -> str | None:
     """The name a page's jobs are recorded under for the caller; None when nobody is signed in."""
     identity = current_identity(services.settings.sign_in_required)
     return identity.name if identity is not None else None
+
+
+def refused_start(result: object) -> str | None:
+    """Why the background callback could not start the job, or None when it started (how a job
+    ended is drawn from its record; only a refused start never reaches one)."""
+    if isinstance(result, dict) and result.get("status") == REFUSED:
+        return str(result.get("error") or "The job could not start.")
+    return None
 
 
 def followed_page_job(services: Services, origin: str) -> JobRecord | None:

@@ -15,7 +15,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.development.base_component import Component
 
-from callbacks.job_runner import register_job_runner
+from callbacks.job_runner import refused_start, register_job_runner
 from callbacks.jobs_follow import my_job, register_follow
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
@@ -24,7 +24,6 @@ from dashboard.ids import Jobs
 from dashboard.jobs import JobBook
 from dashboard.jobs.queue import (
     JOB_ROLE,
-    REFUSED,
     queue_job,
     scope_to_queue,
 )
@@ -136,10 +135,8 @@ def _register_job(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def say_why_a_start_was_refused(result: object) -> Any:
-        # How a job ended is drawn from its record; only a refused start never reaches one.
-        if isinstance(result, dict) and result.get("status") == REFUSED:
-            return str(result.get("error") or "The job could not start.")
-        return no_update
+        refusal = refused_start(result)
+        return refusal if refusal is not None else no_update
 
 
 def _register_cancel(app: Dash, services: Services) -> None:
