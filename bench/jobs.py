@@ -38,7 +38,7 @@ from explorer_queries import one_change, scenario_raw
 from dashboard.config import Settings
 from dashboard.datasets.demo import demo_version
 from dashboard.demo import demo_exists, generate_demo
-from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
+from dashboard.jobs import JobBook, TransactionSource, job_book, parse_scope, run_job
 from dashboard.jobs.records import JobRecord
 from dashboard.query import explorer
 from dashboard.runs import Run
@@ -50,7 +50,7 @@ POLL_S = 0.05
 def queue(settings: Settings, period: str) -> str:
     source = TransactionSource.of(settings)
     request = parse_scope({"period": period}, choices=source.choices())
-    return JobBook(settings.jobs_dir).create(request.to_json(), period, "bench").job_id
+    return job_book(settings).create(request.to_json(), period, "bench").job_id
 
 
 def start(settings: Settings, job_id: str) -> BaseProcess:
@@ -78,7 +78,7 @@ def watch(book: JobBook, job_id: str, until: str | None = None) -> tuple[JobReco
 
 
 def bench_recompute(settings: Settings) -> dict[str, Any]:
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     job_id = queue(settings, "24m")
     started = time.perf_counter()
     child = start(settings, job_id)
@@ -112,7 +112,7 @@ def bench_recompute(settings: Settings) -> dict[str, Any]:
 def bench_cancel(settings: Settings) -> dict[str, float]:
     from dash import DiskcacheManager
 
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     job_id = queue(settings, "12m")
     child = start(settings, job_id)
     watch(book, job_id, until="fitting fold 2/5")
@@ -140,7 +140,7 @@ def bench_cached(settings: Settings) -> float:
     job_id = queue(settings, "24m")
     started = time.perf_counter()
     child = start(settings, job_id)
-    record, _ = watch(JobBook(settings.jobs_dir), job_id)
+    record, _ = watch(job_book(settings), job_id)
     child.join()
     assert record.status == "cached", record
     return round(time.perf_counter() - started, 3)
@@ -159,7 +159,7 @@ def bench_busy(settings: Settings, idle_changes: int) -> dict[str, float]:
     indexes = explorer.ExplorerIndexes()
     filter_change_ms(run, indexes, 0)  # indexes built once per run and process, as when serving
     idle = [filter_change_ms(run, indexes, step) for step in range(1, idle_changes + 1)]
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     job_id = queue(settings, "3m")
     child = start(settings, job_id)
     busy = []

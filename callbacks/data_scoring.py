@@ -18,7 +18,7 @@ from dashboard.datasets.store import check_slug
 from dashboard.datasets.web import DATASET_ROLE, upload_area
 from dashboard.errors import InputError
 from dashboard.ids import Data
-from dashboard.jobs import JobBook, JobRecord
+from dashboard.jobs import JobRecord, job_book
 from dashboard.jobs.dataset_jobs import queue_score_job
 from dashboard.jobs.records import DATA_PAGE, check_job_id
 from dashboard.run_choice import run_address
@@ -89,7 +89,7 @@ def _register_queue(app: Dash, services: Services) -> None:
         caller = writer(services)
         if isinstance(caller, str):
             return refuse(caller)
-        book = JobBook(services.settings.jobs_dir)
+        book = job_book(services.settings)
         running = my_scoring_job(services)
         if running is not None and running.active:
             return refuse("A scoring job from this page is still running: wait or cancel it.")
@@ -139,7 +139,7 @@ def _register_cancel(app: Dash, services: Services) -> None:
             return "You have no running scoring job to cancel."
         job_id = mine.job_id
         try:
-            record = JobBook(services.settings.jobs_dir).request_cancel(check_job_id(job_id))
+            record = job_book(services.settings).request_cancel(check_job_id(job_id))
         except InputError as error:
             return str(error)
         return "Stopping the scoring job…" if record is not None else "There is no such job."

@@ -19,7 +19,7 @@ from typing import Any
 from dash import Dash, Input, Output, ctx
 
 from dashboard.auth import current_identity
-from dashboard.jobs import JobBook, JobRecord
+from dashboard.jobs import JobRecord, job_book
 from dashboard.jobs.lookup import followed_job
 from dashboard.jobs.managers import CALLER_DATA
 from dashboard.jobs.queue import REFUSED, caller_from_forwarded, start_page_job
@@ -60,5 +60,5 @@ def refused_start(result: object) -> str | None:
 
 def followed_page_job(services: Services, origin: str) -> JobRecord | None:
     """The caller's newest job queued from the page ``origin`` (running, or ended not long ago)."""
-    book = JobBook(services.settings.jobs_dir)
+    book = job_book(services.settings)
     return followed_job(book, job_owner(services), origin, services.settings.job_time_limit)

@@ -21,7 +21,7 @@ from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
-from dashboard.jobs import JobBook
+from dashboard.jobs import job_book
 from dashboard.jobs.queue import (
     JOB_ROLE,
     queue_job,
@@ -104,7 +104,7 @@ def _register_queue(app: Dash, services: Services) -> None:
         analyst = _analyst(services)
         if isinstance(analyst, str):
             return no_update, analyst
-        book = JobBook(services.settings.jobs_dir)
+        book = job_book(services.settings)
         running = my_job(services)
         if running is not None and running.active:
             return no_update, "Your job from this page is still running: wait for it or cancel it."
@@ -160,7 +160,7 @@ def _register_cancel(app: Dash, services: Services) -> None:
                 return "You have no running job to cancel."
             job_id = mine.job_id
         try:
-            record = JobBook(services.settings.jobs_dir).request_cancel(check_job_id(job_id))
+            record = job_book(services.settings).request_cancel(check_job_id(job_id))
         except InputError as error:
             return str(error)
         return f"Stopping job {job_id}…" if record is not None else "There is no such job."
@@ -175,7 +175,7 @@ def _register_refresh(app: Dash, services: Services) -> None:
         State(Jobs.RUNS_SIGNATURE, "data"),
     )
     def refresh(tick: object, signature: object) -> tuple[Any, ...]:
-        records = JobBook(services.settings.jobs_dir).recent()
+        records = job_book(services.settings).recent()
         runs = services.runs.list_runs()
         current = services.runs.current_id()
         now_signature = [current, *(r.run_id for r in runs)]

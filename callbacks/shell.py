@@ -22,7 +22,7 @@ from dashboard.auth import RoleRefusedError, current_identity, require_role
 from dashboard.datasets.store import DatasetStore
 from dashboard.errors import InputError
 from dashboard.ids import Shell
-from dashboard.jobs import JobBook
+from dashboard.jobs import job_book
 from dashboard.run_choice import dataset_names, decisions_run, run_address
 from dashboard.run_notices import (
     finished_jobs,
@@ -186,7 +186,7 @@ def _job_toasts(
     if identity is None:
         return no_update, no_update
     since, told = remembered(announced, time.time())
-    records = JobBook(services.settings.jobs_dir).recent(limit=WATCHED_JOBS)
+    records = job_book(services.settings).recent(limit=WATCHED_JOBS)
     notices = finished_jobs(records, identity.name, since, told)
     if not notices:
         return no_update, no_update if isinstance(announced, dict) else remember(since, told, [])

@@ -44,6 +44,9 @@ class Settings:
     # of the current price AND lies outside [interval low / factor, interval high × factor].
     reprice_max_change: float = 0.30
     reprice_interval_factor: float = 2.0
+    # Where runs live (PRICESCOPE_RUNS_URL): by default ``<data_dir>/runs``. Web and job workers on
+    # different hosts must all name the same shared location.
+    runs_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -79,7 +82,7 @@ class Settings:
 
     @property
     def runs_dir(self) -> Path:
-        return self.data_dir / "runs"
+        return Path(self.runs_url).expanduser() if self.runs_url else self.data_dir / "runs"
 
     @property
     def datasets_dir(self) -> Path:
@@ -149,6 +152,7 @@ class Settings:
                 env, "PRICESCOPE_JOB_TIME_LIMIT", cls.job_time_limit, low=10, high=86_400
             ),
             currency=_currency_var(env),
+            runs_url=env.get("PRICESCOPE_RUNS_URL", "").strip() or None,
             reprice_max_change=_float_var(
                 env, "PRICESCOPE_REPRICE_MAX_CHANGE", cls.reprice_max_change, low=0.01, high=10.0
             ),

@@ -19,7 +19,7 @@ from dashboard.app_factory import create_app
 from dashboard.config import Settings
 from dashboard.datasets import ColumnMapping, DatasetStore
 from dashboard.ids import Data, Explorer, Jobs, Shell
-from dashboard.jobs import JobBook, runner
+from dashboard.jobs import job_book, runner
 from dashboard.runs import RunStore
 from tests.test_layout_ids import dom_id
 
@@ -68,7 +68,7 @@ def _go(dash_duo, path: str) -> None:  # type: ignore[no-untyped-def]
 
 def _heartbeats(settings: Settings, job_id: str, count: int) -> Callable[[Any], bool]:
     """A wait condition: the job's record has been written ``count`` more times (it runs on)."""
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     seen: list[float] = []
 
     def beaten(_driver: Any) -> bool:
@@ -91,7 +91,7 @@ def test_leaving_a_running_job_and_coming_back_finds_it(  # type: ignore[no-unty
     dash_duo.wait_for_element(f"#{Jobs.JOBS_TABLE} > *", timeout=20)
     dash_duo.find_element(f"#{Jobs.RECOMPUTE}").click()
     dash_duo.wait_for_contains_text(f"#{Jobs.STAGE}", "fold", timeout=60)
-    job = JobBook(demo_settings.jobs_dir).recent()[0]
+    job = job_book(demo_settings).recent()[0]
     assert job.active
 
     # Away on the Explorer while the job runs on: no console errors from the Jobs page's pieces.
@@ -145,7 +145,7 @@ def test_leaving_a_running_scoring_job_on_the_data_page_and_coming_back(  # type
 
     _go(dash_duo, "/explorer")
     dash_duo.wait_for_element(f"#{Explorer.SEARCH}", timeout=20)
-    job = JobBook(demo_settings.jobs_dir).recent()[0]
+    job = job_book(demo_settings).recent()[0]
     dash_duo._wait_for(_heartbeats(demo_settings, job.job_id, 4), 20, "heartbeats")
     assert dash_duo.get_logs() == []
 
@@ -222,7 +222,7 @@ def cancel_flow(dash_duo, settings: Settings) -> None:  # type: ignore[no-untype
     # Give a job that was not really stopped the time to publish; nothing may appear.
     time.sleep(3)
     assert {info.run_id for info in store.list_runs()} == before
-    newest = JobBook(settings.jobs_dir).recent()[0]
+    newest = job_book(settings).recent()[0]
     assert newest.status == "cancelled"
     assert dash_duo.find_element(f"#{Jobs.RECOMPUTE}").is_enabled()
     assert dash_duo.get_logs() == []

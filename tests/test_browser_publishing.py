@@ -19,7 +19,7 @@ from dashboard.app_factory import create_app
 from dashboard.auth.identity import LOCAL_ADMIN
 from dashboard.config import Settings
 from dashboard.ids import Explorer, Shell
-from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job
+from dashboard.jobs import TransactionSource, job_book, parse_scope, run_job
 from dashboard.runs import RunInfo, RunStore
 from tests.test_browser_explorer import wait_for
 from tests.test_browser_reviews import open_menu
@@ -71,7 +71,7 @@ def test_a_finished_job_is_announced_on_another_page_and_leaves_the_current_run(
     source = TransactionSource.of(demo_settings, "demo")
     request = parse_scope({"period": "12m", "regions": ["France"]}, choices=source.choices())
     label = "Demo tyre catalogue · last 12 months · region France"
-    job = JobBook(demo_settings.jobs_dir).create(request.to_json(), label, LOCAL_ADMIN)
+    job = job_book(demo_settings).create(request.to_json(), label, LOCAL_ADMIN)
     result = run_job(demo_settings, job.job_id)
     assert result["status"] == "done", result
     assert store.current_id() == current  # published, not current

@@ -19,7 +19,7 @@ from dashboard.config import Settings
 from dashboard.datasets import DatasetStore
 from dashboard.datasets.web import UPLOAD_PATH
 from dashboard.ids import Data
-from dashboard.jobs import JobBook
+from dashboard.jobs import job_book
 from dashboard.jobs.runner import run_job
 from dashboard.runs import RunStore
 from testkit.callback_requests import callback_payload, find_callback, id_key
@@ -123,7 +123,7 @@ def test_a_viewer_sees_the_datasets_but_cannot_upload_map_score_or_switch(secure
 
     analyst, token = signed_in(app, "ann")
     theirs = upload(analyst, token, CARS, "cars.csv")
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     jobs_before = len(book.recent(50))
     current = RunStore(settings.runs_dir).current_id()
 

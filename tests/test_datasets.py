@@ -174,7 +174,7 @@ def test_every_problem_is_listed_before_anything_runs() -> None:
 
 def test_a_scoring_job_publishes_the_dataset_run(demo_settings: Settings) -> None:
     from dashboard.auth import Identity, Role
-    from dashboard.jobs import JobBook
+    from dashboard.jobs import job_book
     from dashboard.jobs.dataset_jobs import queue_score_job
     from dashboard.jobs.runner import run_job
 
@@ -183,7 +183,7 @@ def test_a_scoring_job_publishes_the_dataset_run(demo_settings: Settings) -> Non
     store.add_version(
         slug, data("Housing"), ColumnMapping(target="price"), created_by="ana", source="h.csv"
     )
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     queued = queue_score_job(demo_settings, book, slug, None, Identity("ana", Role.ANALYST))
     final = run_job(demo_settings, queued["job_id"])
     assert final["status"] == "done", final

@@ -16,7 +16,7 @@ import pytest
 from dashboard.aggregation import TransactionScope
 from dashboard.config import Settings
 from dashboard.errors import InputError
-from dashboard.jobs import JobBook, TransactionSource, parse_scope, run_job, runner
+from dashboard.jobs import JobBook, TransactionSource, job_book, parse_scope, run_job, runner
 from dashboard.jobs.records import (
     CANCEL_QUIET_S,
     QUEUE_TIMEOUT_S,
@@ -112,7 +112,7 @@ def test_a_queued_job_nobody_starts_fails_and_an_end_is_never_overwritten(tmp_pa
 
 
 def test_cancelling_a_queued_job_ends_it_before_it_starts(demo_settings: Settings) -> None:
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     record = book.create(ScopeRequest().to_json(), "x", "local")
     book.request_cancel(record.job_id)
     assert run_job(demo_settings, record.job_id)["status"] == "cancelled"
@@ -123,7 +123,7 @@ def test_cancelling_a_queued_job_ends_it_before_it_starts(demo_settings: Setting
 def _queue(settings: Settings, raw: dict[str, object]) -> str:
     source = TransactionSource.of(settings, str(raw.get("dataset") or "demo"))
     request = parse_scope(raw, choices=source.choices())
-    return JobBook(settings.jobs_dir).create(request.to_json(), "test scope", "local").job_id
+    return job_book(settings).create(request.to_json(), "test scope", "local").job_id
 
 
 def test_a_recompute_publishes_a_scoped_run_of_realised_prices(demo_settings: Settings) -> None:
@@ -186,7 +186,7 @@ def _wait_for_stage(book: JobBook, job_id: str, text: str, timeout: float = 60) 
 
 
 def test_cancel_stops_a_running_job_and_leaves_no_run(demo_settings: Settings) -> None:
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     job_id = _queue(demo_settings, {"period": "24m"})
     child = _run_in_child(demo_settings, job_id)
     _wait_for_stage(book, job_id, "fitting fold")
@@ -204,7 +204,7 @@ def test_a_terminate_signal_mid_fit_ends_the_job_as_cancelled(demo_settings: Set
     """A Celery revoke terminates the job's process with SIGTERM, often in the middle of a model
     fit: the job must read as cancelled (not failed with whatever the fit raised) and publish
     nothing."""
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     job_id = _queue(demo_settings, {"period": "24m"})
     child = _run_in_child(demo_settings, job_id)
     _wait_for_stage(book, job_id, "fitting fold")
@@ -217,7 +217,7 @@ def test_a_terminate_signal_mid_fit_ends_the_job_as_cancelled(demo_settings: Set
 
 
 def test_two_jobs_for_one_scope_share_one_computation(demo_settings: Settings) -> None:
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     first = _queue(demo_settings, {"period": "6m", "channels": ["direct"]})
     second = _queue(demo_settings, {"period": "6m", "channels": ["direct"]})
     owner = _run_in_child(demo_settings, first)
@@ -254,7 +254,7 @@ def test_a_stop_that_surfaces_as_another_error_inside_native_code_is_still_a_can
     come out as an unrelated exception (seen: a PEP 3118 ValueError). The job must read as
     cancelled, not as failed with that message."""
     job_id = _queue(demo_settings, {"period": "12m"})
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
 
     def fit_interrupted_in_native_code(*args: object, **kwargs: object) -> object:
         book.request_cancel(job_id)

@@ -18,7 +18,7 @@ from dashboard.datasets.mapping import ColumnMapping, TransactionMapping
 from dashboard.datasets.store import DatasetStore
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
-from dashboard.jobs import JobBook, run_job
+from dashboard.jobs import job_book, run_job
 from dashboard.jobs.choices import ScopeCatalogue
 from dashboard.jobs.dataset_jobs import SCORE_KIND
 from dashboard.jobs.queue import queue_job, scope_to_queue
@@ -82,7 +82,7 @@ def test_a_recompute_on_another_dataset_uses_its_own_columns(
     dealers: tuple[Settings, str, pd.DataFrame],
 ) -> None:
     settings, slug, lines = dealers
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     scope = {"dataset": slug, "period": "6m", "filters": {"country": ["France", "Spain"]}}
     handed = queue_job(settings, book, scope, ANN, ScopeCatalogue())
     record = book.get(handed["job_id"])
@@ -138,7 +138,7 @@ def test_a_dataset_s_scope_columns_are_its_own(
         "country": COUNTRIES,
     }
     assert facts.data_end == date(2025, 6, 30)
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     with pytest.raises(InputError, match="There is no scope column 'region' here"):
         queue_job(
             settings,
@@ -160,7 +160,7 @@ def test_a_dataset_without_transactions_says_so(demo_settings: Settings) -> None
     store.add_version(
         slug, data("Housing"), ColumnMapping(target="price"), created_by="ann", source="h.csv"
     )
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     with pytest.raises(InputError) as refusal:
         queue_job(demo_settings, book, {"dataset": slug}, ANN, ScopeCatalogue())
     assert str(refusal.value) == "Housing has no transactions: add them on the Data page."
@@ -201,7 +201,7 @@ def test_run_again_on_a_scoring_job_queues_the_scoring_again(
     dealers: tuple[Settings, str, pd.DataFrame],
 ) -> None:
     settings, slug, _ = dealers
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     version = DatasetStore(settings.datasets_dir).get(slug).latest
     assert version is not None
     earlier = book.create(

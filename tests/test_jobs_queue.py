@@ -18,6 +18,7 @@ from dashboard.jobs import (
     RecomputeOutcome,
     ScopeRequest,
     TransactionSource,
+    job_book,
     parse_scope,
     runner,
 )
@@ -111,7 +112,7 @@ def test_a_value_of_the_wrong_type_is_refused_with_a_sentence(raw: object, messa
 
 # -- queueing ----------------------------------------------------------------------------------
 def test_queueing_writes_a_record_with_a_ticket_for_the_page(demo_settings: Settings) -> None:
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     handed = queue_job(
         demo_settings, book, {"period": "6m", "regions": ["France"]}, ANN, ScopeCatalogue()
     )
@@ -126,14 +127,14 @@ def test_queueing_writes_a_record_with_a_ticket_for_the_page(demo_settings: Sett
 
 
 def test_a_bad_scope_queues_nothing(demo_settings: Settings) -> None:
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     with pytest.raises(InputError, match="Unknown region 'Mars'"):
         queue_job(demo_settings, book, {"regions": ["Mars"]}, ANN, ScopeCatalogue())
     assert book.recent() == []
 
 
 def test_run_again_queues_the_earlier_job_s_scope(demo_settings: Settings) -> None:
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     earlier = book.create({"period": "3m", "channels": ["direct"]}, "x", "ann")
     form = {"period": "12m"}
     assert scope_to_queue(book, form, None) is form
@@ -222,7 +223,7 @@ def test_only_an_analyst_with_the_page_s_ticket_may_start_a_queued_job(tmp_path:
 def test_a_refused_start_runs_nothing_and_leaves_the_record(
     demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    book = JobBook(demo_settings.jobs_dir)
+    book = job_book(demo_settings)
     handed = queue_job(demo_settings, book, {"period": "3m"}, ANN, ScopeCatalogue())
     ran: list[str] = []
 

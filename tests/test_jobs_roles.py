@@ -9,7 +9,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from dashboard.ids import Jobs, Shell
-from dashboard.jobs import JobBook
+from dashboard.jobs import job_book
 from dashboard.runs import RunStore
 from testkit.callback_requests import callback_payload, find_callback, id_key
 from tests.test_auth import secured, sign_in  # noqa: F401  (the production app fixture)
@@ -32,7 +32,7 @@ def post(
 
 def test_a_viewer_cannot_queue_stop_or_switch_runs(secured: Any) -> None:  # noqa: F811
     app, services = secured
-    book = JobBook(services.settings.jobs_dir)
+    book = job_book(services.settings)
     store = RunStore(services.settings.runs_dir)
     current = store.current_id()
     viewer = app.server.test_client()
@@ -118,7 +118,7 @@ HOSTILE_SCOPES: list[dict[str, Any]] = [
 
 def test_hostile_scope_values_get_a_sentence_not_a_server_error(secured: Any) -> None:  # noqa: F811
     app, services = secured
-    book = JobBook(services.settings.jobs_dir)
+    book = job_book(services.settings)
     before = len(book.recent(50))
     analyst = app.server.test_client()
     sign_in(analyst, "ann")
@@ -175,7 +175,7 @@ def _start_job(client: FlaskClient, request: dict[str, Any]) -> Any:
 
 def test_a_viewer_s_crafted_post_cannot_start_an_analyst_s_queued_job(secured: Any) -> None:  # noqa: F811
     app, services = secured
-    book = JobBook(services.settings.jobs_dir)
+    book = job_book(services.settings)
     runs = len(RunStore(services.settings.runs_dir).list_runs())
     analyst = app.server.test_client()
     sign_in(analyst, "ann")

@@ -33,7 +33,7 @@ from dashboard.app_factory import create_app
 from dashboard.config import Settings
 from dashboard.datasets.profile import profile_table
 from dashboard.ids import Explorer
-from dashboard.jobs import JobBook
+from dashboard.jobs import job_book
 from dashboard.jobs.records import DONE
 from dashboard.run_notices import JobNotice
 from dashboard.services import Services
@@ -110,7 +110,7 @@ def walked(
 
 
 def _drawn_job_pieces(services: Services) -> list[Component]:
-    book = JobBook(services.settings.jobs_dir)
+    book = job_book(services.settings)
     queued = book.create({"period": "last_12"}, "last 12 months", "ann")
     runs = services.runs.list_runs()
     assert runs, "the demo has a run"

@@ -6,7 +6,7 @@ else here does. The Celery worker's entry point is ``app.py`` itself (``celery -
 """
 
 from dashboard.jobs.recompute import RecomputeOutcome, TransactionSource, recompute
-from dashboard.jobs.records import JobBook, JobRecord
+from dashboard.jobs.records import JobBook, JobRecord, job_book
 from dashboard.jobs.runner import run_job, snapshot
 from dashboard.jobs.scopes import ScopeRequest, parse_scope
 
@@ -16,6 +16,7 @@ __all__ = [
     "RecomputeOutcome",
     "ScopeRequest",
     "TransactionSource",
+    "job_book",
     "parse_scope",
     "recompute",
     "run_job",

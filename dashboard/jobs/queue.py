@@ -22,7 +22,7 @@ from dashboard.errors import InputError
 from dashboard.jobs.choices import ScopeCatalogue
 from dashboard.jobs.dataset_jobs import SCORE_KIND, queue_score_job
 from dashboard.jobs.lookup import request_job_id
-from dashboard.jobs.records import JOBS_PAGE, JobBook, check_job_id
+from dashboard.jobs.records import JOBS_PAGE, JobBook, check_job_id, job_book
 from dashboard.jobs.runner import Report, Snapshot, run_job
 from dashboard.jobs.scopes import describe, parse_scope, resolve, scope_dataset
 
@@ -120,7 +120,7 @@ def start_page_job(
         check_job_id(job_id)
     except InputError as error:
         return {"status": "failed", "error": str(error)}
-    refusal = start_refusal(JobBook(settings.jobs_dir), request, caller)
+    refusal = start_refusal(job_book(settings), request, caller)
     if refusal is not None:
         who = caller.name if caller is not None else "nobody signed in"
         logger.warning("refused to start job %s for %s: %s", job_id, who, refusal)

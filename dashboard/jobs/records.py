@@ -23,16 +23,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dashboard.config import Settings
 from dashboard.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 QUEUED, RUNNING, WAITING = "queued", "running", "waiting"
 DONE, CACHED, FAILED, CANCELLED = "done", "cached", "failed", "cancelled"
+#: Stopped by something other than its analyst (a restart, a deploy, a dead worker): retryable.
+INTERRUPTED = "interrupted"
 ACTIVE = frozenset({QUEUED, RUNNING, WAITING})
 #: The pages a job can be queued from (a record's ``origin``).
 JOBS_PAGE, DATA_PAGE = "jobs", "data"
-TERMINAL = frozenset({DONE, CACHED, FAILED, CANCELLED})
+TERMINAL = frozenset({DONE, CACHED, FAILED, CANCELLED, INTERRUPTED})
 
 #: A running job writes its heartbeat twice a second; this long without one means it is gone.
 STALE_AFTER_S = 20.0
@@ -102,6 +105,11 @@ def check_job_id(job_id: object) -> str:
     if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
         raise InputError(f"{str(job_id)[:40]!r} is not a job id.")
     return job_id
+
+
+def job_book(settings: Settings) -> JobBook:
+    """The job records every process of this deployment shares."""
+    return JobBook(settings.jobs_dir)
 
 
 class JobBook:

@@ -28,7 +28,16 @@ from dashboard.config import Settings
 from dashboard.errors import InputError
 from dashboard.jobs.dataset_jobs import SCORE_KIND, score_dataset
 from dashboard.jobs.recompute import RecomputeOutcome, recompute
-from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED, QUEUED, JobBook, JobRecord
+from dashboard.jobs.records import (
+    CACHED,
+    CANCELLED,
+    DONE,
+    FAILED,
+    QUEUED,
+    JobBook,
+    JobRecord,
+    job_book,
+)
 from dashboard.jobs.scopes import ScopeRequest
 from dashboard.progress import Cancelled
 
@@ -72,7 +81,7 @@ def run_job(
     cancel or the time limit does not stop the job within ``HARD_STOP_S`` (the main thread is
     deep in native code), it records the end and exits.
     """
-    book = JobBook(settings.jobs_dir)
+    book = job_book(settings)
     record = book.get(job_id)
     if record is None:
         return {"job_id": job_id, "status": FAILED, "error": "There is no such job."}
