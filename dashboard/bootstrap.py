@@ -23,7 +23,7 @@ from dashboard.datasets.store import DatasetStore
 from dashboard.demo import demo_exists, demo_paths, generate_demo
 from dashboard.progress import ProgressHook, no_progress, scaled
 from dashboard.publishing import publish_scored
-from dashboard.runs import DEMO_DATASET, RunInfo, RunStore
+from dashboard.runs import DEMO_DATASET, RunInfo, RunStore, run_store
 from dashboard.scoring import ScoringConfig, score_table
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def exclusive(lock_path: Path) -> Iterator[None]:
 
 def ensure_current_run(settings: Settings, progress: ProgressHook = no_progress) -> RunInfo | None:
     """The current run, creating the demo one first if there is none and the demo is enabled."""
-    store = RunStore(settings.runs_dir)
+    store = run_store(settings)
     current = store.current()
     if current is not None or not settings.auto_demo:
         if settings.auto_demo and not DatasetStore(settings.datasets_dir).exists(DEMO_DATASET):

@@ -10,7 +10,7 @@ from dashboard.bootstrap import ensure_current_run, score_demo
 from dashboard.config import Settings
 from dashboard.demo import generate_demo
 from dashboard.progress import ConsoleProgress
-from dashboard.runs import RunInfo, RunStore
+from dashboard.runs import RunInfo, run_store
 
 
 def add_data_commands(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -50,7 +50,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
     info: RunInfo | None
     with ConsoleProgress("Preparing PriceScope") as progress:
         if args.rescore:
-            info = score_demo(settings, RunStore(settings.runs_dir), progress)
+            info = score_demo(settings, run_store(settings), progress)
         else:
             info = ensure_current_run(settings, progress)
     if info is None:
@@ -78,7 +78,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_list_runs(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    store = RunStore(settings.runs_dir)
+    store = run_store(settings)
     current = store.current_id()
     runs = store.list_runs()
     if not runs:

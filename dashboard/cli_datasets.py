@@ -35,7 +35,7 @@ from dashboard.datasets.sources import read_query, read_table_file
 from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion, check_name
 from dashboard.errors import InputError
 from dashboard.progress import ConsoleProgress, ProgressHook, no_progress
-from dashboard.runs import RunInfo, RunStore
+from dashboard.runs import RunInfo, run_store
 
 ADD_HINT = "python -m dashboard datasets add FILE --name NAME --target COL"
 
@@ -203,7 +203,7 @@ def run_list(args: argparse.Namespace) -> int:
     if not datasets:
         print(f"No datasets in {settings.datasets_dir}: add one with '{ADD_HINT}'.")
         return 0
-    runs = RunStore(settings.runs_dir)
+    runs = run_store(settings)
     current = runs.current_id()
     newest: dict[str, RunInfo] = {}
     for run in runs.list_runs():  # newest first
@@ -352,7 +352,7 @@ def _score(
         run = score_version(
             settings, slug, version.version_id, progress=progress, make_current=make_current
         )
-    current = RunStore(settings.runs_dir).current_id()
+    current = run_store(settings).current_id()
     print(
         f"Published run {run.run_id} ({run.label}, {run.rows:,} items); "
         f"{publication_note(run, current)}"

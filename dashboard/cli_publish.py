@@ -17,7 +17,7 @@ from dashboard.datasets.sources import check_limits
 from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion, check_name
 from dashboard.errors import InputError
 from dashboard.run_notices import publication_note
-from dashboard.runs import RunStore
+from dashboard.runs import run_store
 
 if TYPE_CHECKING:
     from dashboard.scoring import ScoringConfig, ScoringResult
@@ -94,7 +94,7 @@ def publish_scored_file(
     head = (
         f"Published run {run.run_id} ({run.label}) as {version.label} of the dataset '{info.name}'"
     )
-    return f"{head}; {publication_note(run, RunStore(plan.settings.runs_dir).current_id())}"
+    return f"{head}; {publication_note(run, run_store(plan.settings).current_id())}"
 
 
 def _same_roles(stored: ColumnMapping, given: ColumnMapping) -> bool:

@@ -11,7 +11,7 @@ from dashboard.explain.comparables import SimilarityIndexes
 from dashboard.jobs.choices import ScopeCatalogue
 from dashboard.query.explorer import ExplorerIndexes
 from dashboard.reviews.service import Reviewing
-from dashboard.runs import RunStore
+from dashboard.runs import RunStore, run_store
 
 
 def result_cache(settings: Settings) -> Cache:
@@ -51,7 +51,7 @@ class Services:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
-        runs = RunStore(settings.runs_dir)
+        runs = run_store(settings)
         reviewing = Reviewing.open(settings, runs)
         return cls(
             settings=settings,

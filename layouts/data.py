@@ -21,7 +21,7 @@ from dashboard.datasets.web import DATASET_ROLE, UPLOAD_PATH
 from dashboard.display import Display, format_timestamp
 from dashboard.formatting import count
 from dashboard.ids import Data
-from dashboard.runs import RunInfo, RunStore
+from dashboard.runs import RunInfo, run_store
 from dashboard.services import Services
 from layouts.data_upload import mapping_card, preview_card, scoring_card, transactions_card
 
@@ -154,7 +154,7 @@ def datasets_view(services: Services, may_write: bool) -> Component:
     datasets = DatasetStore(services.settings.datasets_dir).list()
     if not datasets:
         return html.P("No datasets yet.", className="text-muted")
-    runs = RunStore(services.settings.runs_dir)
+    runs = run_store(services.settings)
     current = runs.current_id()
     heads = ("Dataset", "Versions", "Latest run", "Transactions", "")
     rows = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dashboard.config import Settings
 from dashboard.query.explorer import ExplorerIndexes
 from dashboard.reviews.service import Reviewing
-from dashboard.runs import RunStore
+from dashboard.runs import RunStore, run_store
 from dashboard.services import Services
 
 IN_MEMORY_DATABASE = "sqlite://"
@@ -22,7 +22,7 @@ def in_memory_reviewing(runs: RunStore) -> Reviewing:
 
 def in_memory_services(settings: Settings) -> Services:
     """:class:`Services` for ``settings``' runs, with an in-memory review store and no result cache."""
-    runs = RunStore(settings.runs_dir)
+    runs = run_store(settings)
     reviewing = in_memory_reviewing(runs)
     return Services(
         settings=settings,

@@ -12,7 +12,7 @@ from dashboard.datasets.store import DatasetInfo, DatasetStore, DatasetVersion
 from dashboard.errors import InputError
 from dashboard.progress import ProgressHook, no_progress, scaled
 from dashboard.publishing import publish_scored
-from dashboard.runs import RunInfo, RunStore
+from dashboard.runs import RunInfo, run_store
 from dashboard.scoring import ScoringConfig, ScoringResult, score_table
 from dashboard.scoring.given import PredictionColumns, score_given_predictions
 
@@ -96,7 +96,7 @@ def publish_version_run(
 ) -> RunInfo:
     """Publish the scores of a dataset version as a run labelled and sourced by that version."""
     return publish_scored(
-        RunStore(settings.runs_dir),
+        run_store(settings),
         shown,
         result,
         config,

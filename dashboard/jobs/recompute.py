@@ -43,7 +43,7 @@ from dashboard.jobs.records import JobBook
 from dashboard.jobs.scopes import ScopeRequest, describe, resolve, scope_key, scope_manifest
 from dashboard.progress import ProgressHook, scaled
 from dashboard.publishing import publish_scored
-from dashboard.runs import DEMO_DATASET, RunInfo, RunStore
+from dashboard.runs import DEMO_DATASET, RunInfo, RunStore, run_store
 from dashboard.scoring import ScoringConfig, score_table
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def recompute(
     source = TransactionSource.of(settings, request.dataset)
     scope = resolve(request, source.data_end())
     key = scope_key(scope, source.data_version, source.dataset)
-    store = RunStore(settings.runs_dir)
+    store = run_store(settings)
     lock_path = settings.jobs_dir / "locks" / f"{key}.lock"
     while True:
         cached = find_scope_run(store, key)

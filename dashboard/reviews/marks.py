@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.runs import ITEMS_FILE, Run, RunStore
+from dashboard.runs import Run, RunStore
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def flag_marks(runs: RunStore, run: Run) -> FlagMarks:
 
 def _flagged_ids(runs: RunStore, run_id: str) -> pd.Index:
     try:
-        items = pd.read_parquet(runs.root / run_id / ITEMS_FILE, columns=["item_id", "flagged"])
+        items = runs.item_columns(run_id, ["item_id", "flagged"])
     except (OSError, ValueError, KeyError):
         logger.warning(
             "run %s cannot be read for flag history; treated as flagging nothing", run_id
