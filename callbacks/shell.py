@@ -33,7 +33,14 @@ from dashboard.run_notices import (
 )
 from dashboard.runs import check_run_id
 from dashboard.services import Services
-from layouts.shell import SWITCH_ROLE, confirm_body, job_toast, new_current_banner, run_badge
+from layouts.shell import (
+    SWITCH_ROLE,
+    confirm_body,
+    job_toast,
+    new_current_banner,
+    run_badge,
+    run_fallback_banner,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +59,7 @@ def register(app: Dash, services: Services) -> None:
     _register_links(app, services)
     _register_confirmation(app, services)
     _register_watch(app, services)
+    _register_run_fallback(app, services)
 
 
 def _register_badge(app: Dash, services: Services) -> None:
@@ -176,6 +184,19 @@ def _register_watch(app: Dash, services: Services) -> None:
             banner_out = None  # the page's run is current again (or it now names its run)
         toasts, memory = _job_toasts(app, services, pathname, announced)
         return banner_out, toasts, memory
+
+
+def _register_run_fallback(app: Dash, services: Services) -> None:
+    @app.callback(
+        Output(Shell.RUN_FALLBACK, "children"),
+        Input(PAGES_LOCATION, "pathname"),
+        Input(Shell.WATCH, "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def refresh_run_fallback(pathname: object, ticks: object) -> Any:
+        """The damaged-current-run banner follows the store: it appears after a navigation or a
+        watch tick once the current run cannot be read, and goes once it can (or another is)."""
+        return run_fallback_banner(services)
 
 
 def _job_toasts(

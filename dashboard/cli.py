@@ -25,6 +25,7 @@ import pandas as pd
 from dashboard.cli_data import add_data_commands
 from dashboard.cli_datasets import add_datasets_commands
 from dashboard.cli_publish import plan_publish, publish_scored_file
+from dashboard.cli_runs import add_runs_commands
 from dashboard.cli_summary import render_summary
 from dashboard.cli_users import add_users_commands
 from dashboard.datasets.mapping import ColumnMapping
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_score_command(subparsers, common)
     add_data_commands(subparsers, common)
+    add_runs_commands(subparsers, common)
     add_datasets_commands(subparsers, common)
     add_users_commands(subparsers, common)
     return parser

@@ -1,4 +1,5 @@
-"""Commands about the app's own data: ``bootstrap`` (first start), ``demo`` and ``runs``."""
+"""Commands about the app's own data: ``bootstrap`` (first start) and ``demo`` (``runs``: see
+``dashboard.cli_runs``)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,6 @@ def add_data_commands(subparsers: Any, common: argparse.ArgumentParser) -> None:
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.set_defaults(handler=run_demo)
 
-    runs = subparsers.add_parser("runs", parents=[common], help="list the published runs")
-    runs.set_defaults(handler=run_list_runs)
-
 
 def run_bootstrap(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
@@ -56,7 +54,9 @@ def run_bootstrap(args: argparse.Namespace) -> int:
     if info is None:
         print("No run yet, and PRICESCOPE_AUTO_DEMO is off: score a table to make one.")
         return 0
-    print(f"Current run {info.run_id} ({info.label}, {info.rows:,} items) in {settings.runs_dir}")
+    print(
+        f"Current run {info.run_id} ({info.label}, {info.rows:,} items) in {run_store(settings).location}"
+    )
     return 0
 
 
@@ -73,18 +73,4 @@ def run_demo(args: argparse.Namespace) -> int:
         f"Demo written to {paths.root}: {paths.catalogue.name}, {paths.transactions.name}, "
         f"{paths.ground_truth.name}"
     )
-    return 0
-
-
-def run_list_runs(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    store = run_store(settings)
-    current = store.current_id()
-    runs = store.list_runs()
-    if not runs:
-        print(f"No runs in {settings.runs_dir}.")
-        return 0
-    for info in runs:
-        marker = "*" if info.run_id == current else " "
-        print(f"{marker} {info.run_id}  {info.rows:>9,} items  {info.label}")
     return 0

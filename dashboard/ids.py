@@ -30,6 +30,8 @@ class Shell(StrEnum):
     NEW_CURRENT = "shell-new-current"
     ANNOUNCED = "shell-announced"
     TOASTS = "shell-toasts"
+    # The banner naming the current run that cannot be read and the run shown instead.
+    RUN_FALLBACK = "shell-run-fallback"
 
 
 class Overview(StrEnum):

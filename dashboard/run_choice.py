@@ -2,18 +2,19 @@
 
 The navbar's run switcher and the Decisions page list runs per dataset under the dataset's name;
 the badge names the run on screen (a page's ``?run=`` when it has a valid one, else the current
-run); the Decisions page counts a dataset's decisions against the current run when that run is of
+run, or the run shown instead of a current run that cannot be read); the Decisions page counts a dataset's decisions against the current run when that run is of
 the dataset, else against the dataset's newest run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
 from dashboard.datasets.store import DatasetStore
 from dashboard.errors import InputError
-from dashboard.runs import DEMO_DATASET, RunInfo, RunStore
+from dashboard.runs import DEMO_DATASET, RunInfo, RunStore, Serving
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +59,39 @@ def run_on_screen(runs: RunStore, requested: object = None) -> RunInfo | None:
         try:
             return runs.info(requested)
         except InputError:
-            logger.info("run %r asked for by a page address does not exist", requested[:80])
-    return runs.current()
+            logger.info("run %r asked for by a page address cannot be shown", requested[:80])
+    return current_shown(runs)
+
+
+def current_shown(runs: RunStore) -> RunInfo | None:
+    """The run the pages show as current: the current run, or the readable run they fall back to
+    when it cannot be read (see ``RunStore.serving``)."""
+    serving = runs.serving()
+    if serving.run is not None:
+        return serving.run.info
+    with contextlib.suppress(InputError):  # no run can be read: name the current one, if any
+        return runs.current()
+    return None
+
+
+def fallback_notice(serving: Serving) -> str | None:
+    """The banner's sentence when the current run cannot be read; ``None`` when it can."""
+    damage = serving.damaged
+    if damage is None:
+        return None
+    fix = "An admin can fix it with `python -m dashboard runs --check`."
+    if serving.run is None:
+        return f"Run {damage.run_id} cannot be read ({damage.reason}), and no other run can. {fix}"
+    return (
+        f"Run {damage.run_id} cannot be read ({damage.reason}); showing run "
+        f"{serving.run.run_id} instead. {fix}"
+    )
 
 
 def decisions_run(runs: RunStore, dataset: str) -> RunInfo | None:
     """The run a dataset's decisions are counted against: the current run when it is of the
     dataset, else the dataset's newest run; ``None`` when the dataset has none."""
-    current = runs.current()
+    current = current_shown(runs)
     if current is not None and current.dataset == dataset:
         return current
     newest = runs.list_runs(dataset=dataset)
@@ -73,8 +99,8 @@ def decisions_run(runs: RunStore, dataset: str) -> RunInfo | None:
 
 
 def default_dataset(runs: RunStore) -> str:
-    """The dataset a page is about when it names none: the current run's."""
-    current = runs.current()
+    """The dataset a page is about when it names none: the current run's (the one shown)."""
+    current = current_shown(runs)
     return current.dataset if current is not None else DEMO_DATASET
 
 

@@ -16,7 +16,7 @@ from dashboard.auth import Role, csrf_token, current_identity
 from dashboard.datasets.store import DatasetStore
 from dashboard.display import format_timestamp
 from dashboard.ids import Shell
-from dashboard.run_choice import run_address, run_on_screen, runs_by_dataset
+from dashboard.run_choice import fallback_notice, run_address, run_on_screen, runs_by_dataset
 from dashboard.run_notices import JobNotice
 from dashboard.runs import RunInfo
 from dashboard.services import Services
@@ -41,8 +41,7 @@ def run_badge(services: Services, requested_run: object = None, view_path: str =
         return dbc.Badge("No run yet", color="warning")
     identity = current_identity(services.settings.sign_in_required)
     may_switch = identity is not None and identity.can(SWITCH_ROLE)
-    current = services.runs.current()
-    current_id = current.run_id if current is not None else None
+    current_id = services.runs.current_id()
     groups = runs_by_dataset(services.runs, DatasetStore(services.settings.datasets_dir))
     entries: list[Component] = []
     for group in groups:
@@ -78,7 +77,7 @@ def run_badge(services: Services, requested_run: object = None, view_path: str =
             [switcher, dbc.Badge("current", color="success", class_name="ms-2 run-status")],
             className="d-flex align-items-center",
         )
-    newer = current is not None and shown.created_at > current.created_at
+    newer = current_id is not None and shown.run_id > current_id  # ids sort by publication
     marks: list[Component] = [
         switcher,
         dbc.Badge(
@@ -237,6 +236,15 @@ def new_current_banner(text: str, show_href: str) -> Component:
     )
 
 
+def run_fallback_banner(services: Services) -> Component | None:
+    """On every page while the current run cannot be read: which run is shown instead, and how an
+    admin fixes it."""
+    text = fallback_notice(services.runs.serving())
+    if text is None:
+        return None
+    return dbc.Alert(text, color="warning", class_name="py-2 mb-2 run-fallback", role="alert")
+
+
 def job_toast(notice: JobNotice, view_href: str, may_switch: bool) -> Component:
     """ "Run ready: … — View it · Make current", or "Recompute failed: reason"."""
     if notice.ready and notice.run_id is not None:
@@ -278,7 +286,11 @@ def shell(services: Services) -> Component:
                 role="status",
             ),
             dbc.Container(
-                [html.Div(id=Shell.NEW_CURRENT), dash.page_container],
+                [
+                    html.Div(run_fallback_banner(services), id=Shell.RUN_FALLBACK),
+                    html.Div(id=Shell.NEW_CURRENT),
+                    dash.page_container,
+                ],
                 fluid=True,
                 tag="main",
                 id="main-content",

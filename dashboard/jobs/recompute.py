@@ -43,7 +43,7 @@ from dashboard.jobs.records import JobBook
 from dashboard.jobs.scopes import ScopeRequest, describe, resolve, scope_key, scope_manifest
 from dashboard.progress import ProgressHook, scaled
 from dashboard.publishing import publish_scored
-from dashboard.runs import DEMO_DATASET, RunInfo, RunStore, run_store
+from dashboard.runs import DEMO_DATASET, DamagedRunError, RunInfo, RunStore, run_store
 from dashboard.scoring import ScoringConfig, score_table
 
 logger = logging.getLogger(__name__)
@@ -141,8 +141,16 @@ class TransactionSource:
 
 
 def find_scope_run(store: RunStore, key: str) -> RunInfo | None:
-    """The newest run published for this scope key, if any."""
-    return next((info for info in store.list_runs() if info.scope.get("key") == key), None)
+    """The newest readable run published for this scope key, if any: a damaged run (checked
+    against its manifest) is never an answer, so the job computes the scope afresh."""
+    for info in store.list_runs():
+        if info.scope.get("key") != key:
+            continue
+        try:
+            return store.check(info.run_id)
+        except DamagedRunError as damage:
+            logger.warning("not reusing run %s for its scope: %s", info.run_id, damage.reason)
+    return None
 
 
 def recompute(
