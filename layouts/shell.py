@@ -242,7 +242,7 @@ def run_fallback_banner(services: Services) -> Component | None:
     text = fallback_notice(services.runs.serving())
     if text is None:
         return None
-    return dbc.Alert(text, color="warning", class_name="py-2 mb-2 run-fallback", role="alert")
+    return dbc.Alert(text, color="warning", class_name="py-2 mb-2 run-fallback")
 
 
 def job_toast(notice: JobNotice, view_href: str, may_switch: bool) -> Component:
