@@ -18,6 +18,9 @@ from dashboard.runs import DEMO_DATASET, RunInfo, RunStore, Serving
 
 logger = logging.getLogger(__name__)
 
+#: What the damaged-current-run banner tells an admin to run.
+FALLBACK_FIX = "python -m dashboard runs --check"
+
 
 @dataclass(frozen=True)
 class DatasetRuns:
@@ -75,16 +78,16 @@ def current_shown(runs: RunStore) -> RunInfo | None:
 
 
 def fallback_notice(serving: Serving) -> str | None:
-    """The banner's sentence when the current run cannot be read; ``None`` when it can."""
+    """The banner's sentence when the current run cannot be read; ``None`` when it can. How to fix
+    it (``FALLBACK_FIX``) follows it."""
     damage = serving.damaged
     if damage is None:
         return None
-    fix = "An admin can fix it with `python -m dashboard runs --check`."
     if serving.run is None:
-        return f"Run {damage.run_id} cannot be read ({damage.reason}), and no other run can. {fix}"
+        return f"Run {damage.run_id} cannot be read: {damage.reason}, and no other run can."
     return (
-        f"Run {damage.run_id} cannot be read ({damage.reason}); showing run "
-        f"{serving.run.run_id} instead. {fix}"
+        f"Run {damage.run_id} cannot be read: {damage.reason}. Showing run "
+        f"{serving.run.run_id} instead."
     )
 
 

@@ -16,7 +16,13 @@ from dashboard.auth import Role, csrf_token, current_identity
 from dashboard.datasets.store import DatasetStore
 from dashboard.display import format_timestamp
 from dashboard.ids import Shell
-from dashboard.run_choice import fallback_notice, run_address, run_on_screen, runs_by_dataset
+from dashboard.run_choice import (
+    FALLBACK_FIX,
+    fallback_notice,
+    run_address,
+    run_on_screen,
+    runs_by_dataset,
+)
 from dashboard.run_notices import JobNotice
 from dashboard.runs import RunInfo
 from dashboard.services import Services
@@ -242,7 +248,8 @@ def run_fallback_banner(services: Services) -> Component | None:
     text = fallback_notice(services.runs.serving())
     if text is None:
         return None
-    return dbc.Alert(text, color="warning", class_name="py-2 mb-2 run-fallback")
+    fix = [" An admin can fix it with ", html.Code(FALLBACK_FIX), "."]
+    return dbc.Alert([text, *fix], color="warning", class_name="py-2 mb-2 run-fallback")
 
 
 def job_toast(notice: JobNotice, view_href: str, may_switch: bool) -> Component:

@@ -33,7 +33,7 @@ def test_the_overview_names_the_damaged_current_run_and_the_run_shown(  # type: 
     dash_duo.start_server(create_app(demo_settings))
     dash_duo.wait_for_contains_text(
         f"#{Shell.RUN_FALLBACK}",
-        f"Run {broken.run_id} cannot be read (items.parquet is empty (0 bytes)); showing run "
+        f"Run {broken.run_id} cannot be read: items.parquet is empty (0 bytes). Showing run "
         f"{good.run_id} instead.",
         timeout=20,
     )
