@@ -150,6 +150,24 @@ def test_a_truncated_current_run_gives_way_to_the_newest_readable_run_under_a_ba
     assert json.loads(cleared.data)["response"][str(Shell.RUN_FALLBACK)]["children"] is None
 
 
+def test_a_current_run_with_an_unreadable_manifest_leaves_every_page_readable(
+    demo_settings: Settings,
+) -> None:
+    store = run_store(demo_settings)
+    good = store.current_id()
+    broken = copy_of_current(store, make_current=True)
+    (demo_settings.runs_dir / broken.run_id / MANIFEST_FILE).write_text("{not json")
+    client = create_app(demo_settings).server.test_client()
+    shell = client.get("/_dash-layout").get_data(as_text=True)
+    assert (
+        f"Run {broken.run_id} cannot be read: run.json cannot be read. Showing run {good}" in shell
+    )
+    dependencies = json.loads(client.get("/_dash-dependencies").data)
+    for path in ("/", "/explorer", "/jobs", "/decisions", "/data"):
+        response = page(client, dependencies, path, "")
+        assert response.status_code == 200, (path, response.data[:300])
+
+
 def test_runs_check_names_the_damaged_run_and_runs_current_repairs(
     damaged: tuple[Settings, str, str],
     monkeypatch: pytest.MonkeyPatch,

@@ -87,7 +87,7 @@ class RunStore:
         self._lock = threading.Lock()
         self._loaded: OrderedDict[str, Run] = OrderedDict()
         self._models: OrderedDict[str, Any] = OrderedDict()
-        self._told: set[str] = set()  # damaged current runs already logged by this process
+        self._told: set[tuple[str, str]] = set()  # damage already logged by this process
 
     @property
     def location(self) -> str:
@@ -187,8 +187,16 @@ class RunStore:
             raise DamagedRunError(run_id, f"{MANIFEST_FILE} cannot be read") from error
 
     def current(self) -> RunInfo | None:
+        """The current run's manifest; ``None`` when no run is current or its manifest cannot be
+        read (the pages then show another run: see ``serving``)."""
         run_id = self.current_id()
-        return self.info(run_id) if run_id else None
+        if not run_id:
+            return None
+        try:
+            return self.info(run_id)
+        except DamagedRunError as damage:
+            self._tell(run_id, f"current run {run_id} has no readable manifest: {damage.reason}")
+            return None
 
     def list_runs(self, dataset: str | None = None) -> list[RunInfo]:
         """Published runs (of one dataset, when given), newest first; a run whose manifest cannot
@@ -308,14 +316,18 @@ class RunStore:
                 run = self.load(info.run_id)
             except InputError:
                 continue
-            if damaged_id not in self._told:
-                self._told.add(damaged_id)
-                logger.warning(
-                    "current run %s cannot be read; serving run %s instead", damaged_id, run.run_id
-                )
+            self._tell(damaged_id, f"current run {damaged_id} cannot be read; serving {run.run_id}")
             return run
-        logger.error("current run %s cannot be read and no other run can", damaged_id)
+        self._tell(damaged_id, f"current run {damaged_id} cannot be read and no other run can")
         return None
+
+    def _tell(self, run_id: str, message: str) -> None:
+        """Logs a damaged current run once per process, not on every page view."""
+        with self._lock:
+            if (run_id, message) in self._told:
+                return
+            self._told.add((run_id, message))
+        logger.warning("%s", message)
 
     def _checked(self, info: RunInfo, name: str) -> bytes:
         try:
