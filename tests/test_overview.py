@@ -262,18 +262,25 @@ def test_the_subtitle_reads_in_words_and_the_model_sits_behind_a_popover(
 
 
 def test_scoring_warnings_show_on_the_overview(demo_settings: Settings) -> None:
+    # A published run never changes (its manifest holds each file's checksum): runs with and
+    # without a warning are published as scoring would publish them.
     store = RunStore(demo_settings.runs_dir)
-    run_id = store.current_id()
-    assert run_id is not None
-    card_path = demo_settings.runs_dir / run_id / "model_card.json"
-    card = json.loads(card_path.read_text())
+    run = store.load_current()
+    assert run is not None
+    card = dict(run.model_card)
+
+    def publish_current(model_card: dict[str, object]) -> None:
+        store.publish(
+            run.items, model_card, columns=run.info.columns, label="again", make_current=True
+        )
+
     card["warnings"] = [
         "'cost' tracks the price closely (correlation 0.96): mispricings go unflagged."
     ]
-    card_path.write_text(json.dumps(card))
+    publish_current(card)
     page = json.dumps(layout_of(in_memory_services(demo_settings)), default=str)
     assert str(Overview.WARNINGS) in page and "correlation 0.96" in page
     del card["warnings"]
-    card_path.write_text(json.dumps(card))
+    publish_current(card)
     quiet = json.dumps(layout_of(in_memory_services(demo_settings)), default=str)
     assert str(Overview.WARNINGS) not in quiet
