@@ -348,3 +348,30 @@ def test_a_run_from_before_checksums_is_checked_on_what_it_has(tmp_path: Path) -
     # No other run to show: the current run's own sentence, on the pages too (not a blank page).
     with pytest.raises(DamagedRunError, match="cannot be read"):
         RunStore(tmp_path / "runs").load_current()
+
+
+def test_a_publish_cut_short_on_an_object_store_leaves_no_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = f"memory://pricescope-{uuid.uuid4().hex}/runs"
+    store = RunStore(url)
+    kept = store.publish(small_items(10), {}, columns=COLUMNS, label="kept")
+    fs = store.files.fs  # type: ignore[attr-defined]
+    real_pipe = fs.pipe_file
+
+    def lose_the_manifest(path: str, data: bytes, **kwargs: Any) -> None:
+        if path.endswith(MANIFEST_FILE):
+            raise OSError("connection reset")
+        real_pipe(path, data, **kwargs)
+
+    monkeypatch.setattr(fs, "pipe_file", lose_the_manifest)
+    with pytest.raises(OSError, match="connection reset"):
+        store.publish(small_items(12), {}, columns=COLUMNS, label="lost", make_current=True)
+    monkeypatch.undo()
+    reader = RunStore(url)
+    assert [info.label for info in reader.list_runs()] == ["kept"]
+    assert reader.current_id() == kept.run_id
+    assert fs.ls(store.files.root, detail=False) == [  # type: ignore[attr-defined]
+        f"{store.files.root}/{name}"  # type: ignore[attr-defined]
+        for name in sorted(["CURRENT", kept.run_id])
+    ]
