@@ -69,10 +69,12 @@ def run_list_runs(args: argparse.Namespace) -> int:
         state = "  ok" if args.check else ""
         print(f"{marker} {run_id}  {info.rows:>9,} items  {info.label}{state}")
     if current is not None and current not in run_ids:
+        damaged += 1
         print(f"The current pointer names run {current}, which is not in {store.location}.")
     if damaged and args.check:
         print(
-            f"{damaged} damaged run{'s' if damaged > 1 else ''}: make a readable run current with "
+            f"{damaged} run{'s' if damaged > 1 else ''} damaged or missing: make a readable run "
+            "current with "
             "`python -m dashboard runs current RUN_ID`, then remove or restore the damaged one."
         )
         return EXIT_DAMAGED

@@ -375,3 +375,22 @@ def test_a_publish_cut_short_on_an_object_store_leaves_no_run(
         f"{store.files.root}/{name}"  # type: ignore[attr-defined]
         for name in sorted(["CURRENT", kept.run_id])
     ]
+
+
+def test_a_current_run_removed_by_hand_gives_way_to_a_readable_one(
+    demo_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store = run_store(demo_settings)
+    good = store.current_id()
+    removed = copy_of_current(store, make_current=True)
+    shutil.rmtree(demo_settings.runs_dir / removed.run_id)
+    serving = RunStore(demo_settings.runs_dir).serving()
+    assert serving.run is not None and serving.run.run_id == good
+    assert serving.damaged is not None
+    assert serving.damaged.reason == "it is not in the run store any more"
+    monkeypatch.setenv("PRICESCOPE_DATA_DIR", str(demo_settings.data_dir))
+    monkeypatch.delenv("PRICESCOPE_RUNS_URL", raising=False)
+    assert main(["runs", "--check"]) == 1
+    assert f"names run {removed.run_id}, which is not in" in capsys.readouterr().out

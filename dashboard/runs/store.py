@@ -301,8 +301,9 @@ class RunStore:
             return Serving(self.load(run_id))
         except DamagedRunError as damage:
             return Serving(self._fallback(run_id), damage)
-        except InputError:  # the pointer names a run that is gone: nothing is current
-            return Serving(None)
+        except InputError:  # the pointer names a run that was removed
+            gone = DamagedRunError(run_id, "it is not in the run store any more")
+            return Serving(self._fallback(run_id), gone)
 
     def _fallback(self, damaged_id: str) -> Run | None:
         try:
