@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from alembic import command
+from sqlalchemy import insert, inspect
 
 from dashboard.config import Settings
-from dashboard.db import Database, head_revision, scope_locks, shared_engine, upgrade_schema
+from dashboard.db import (
+    Database,
+    head_revision,
+    open_database,
+    scope_locks,
+    shared_engine,
+    upgrade_schema,
+)
+from dashboard.db.upgrade import alembic_config
 from dashboard.jobs import JobBook, TransactionSource, job_book, run_job
 from dashboard.jobs.record_rows import IMPORTED_DIR
 from dashboard.jobs.records import CANCELLED, DONE, FAILED, RUNNING, STALE_AFTER_S, JobRecord
@@ -262,3 +271,25 @@ def test_a_recompute_takes_over_a_scope_a_dead_job_held(demo_settings: Settings)
     result = run_job(demo_settings, job.job_id)
     assert result["status"] == DONE and result["shared_with"] is None, result
     assert ScopeLocks(book.database).holder(key) is None  # let go when it was done
+
+
+# -- revision 0004 --------------------------------------------------------------------------------
+def _revision_0004_round_trip(url: str) -> None:
+    book = JobBook(open_database(url))
+    record = _running(book)
+    with book.database.write() as connection:
+        command.downgrade(alembic_config(connection), "0003")
+    assert not {"job_records", "scope_locks"} & set(inspect(book.database.engine).get_table_names())
+    assert upgrade_schema(book.database) == "0004"
+    assert book.get(record.job_id) is None  # the downgrade dropped the records with their table
+    assert _running(book).status == RUNNING
+
+
+def test_revision_0004_goes_down_and_up_again_on_sqlite(tmp_path: Path) -> None:
+    _revision_0004_round_trip(f"sqlite:///{tmp_path / 'r4.db'}")
+
+
+def test_revision_0004_goes_down_and_up_again_on_postgresql(
+    postgres_url: str,  # noqa: F811
+) -> None:
+    _revision_0004_round_trip(postgres_url)
