@@ -99,6 +99,7 @@ class Settings:
 
     @property
     def jobs_dir(self) -> Path:
+        """Where job records were files before they moved into the database: imported once."""
         return self.data_dir / "jobs"
 
     def with_data_dir(self, data_dir: Path) -> Settings:

@@ -41,6 +41,8 @@ TABLES = {
     "decision_history",
     "login_attempts",
     "price_change_exports",
+    "job_records",
+    "scope_locks",
 }
 DATA_TABLES = ("users", "decisions", "decision_history", "login_attempts")
 LEGACY_V1 = Path(__file__).parent / "data" / "reviews_schema_v1.sql"
@@ -369,7 +371,7 @@ def check_revision_0003(url: str) -> None:
                 ),
                 values,
             )
-    assert upgrade_schema(database) == head_revision() == "0003"
+    assert upgrade_schema(database) == head_revision() == "0004"
     store = ReviewStore(database)
     repriced, accepted = store.decision("demo", "SKU-7"), store.decision("demo", "SKU-8")
     assert repriced is not None and (repriced.status, repriced.extreme) == ("proposed", False)
@@ -388,7 +390,7 @@ def check_revision_0003(url: str) -> None:
     with database.write() as connection:
         command.downgrade(alembic_config(connection), "0002")
     assert "price_change_exports" not in inspect(database.engine).get_table_names()
-    assert upgrade_schema(database) == "0003"
+    assert upgrade_schema(database) == "0004"
     database.dispose()
 
 

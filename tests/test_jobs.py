@@ -103,7 +103,7 @@ def test_a_cancelled_job_that_went_quiet_is_cancelled() -> None:
 
 
 def test_a_queued_job_nobody_starts_fails_and_an_end_is_never_overwritten(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     record = book.create({}, "x", "local")
     (settled,) = book.recent(now=record.created_at + QUEUE_TIMEOUT_S + 1)
     assert settled.status == "failed" and "no worker started the job" in (settled.error or "")

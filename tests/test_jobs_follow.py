@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from dash.development.base_component import Component
 
-from dashboard.jobs import JobBook
+from dashboard.config import Settings
+from dashboard.jobs import job_book
 from dashboard.jobs.lookup import RECENT_S, followed_job
 from dashboard.jobs.records import CANCELLED, DATA_PAGE, DONE, FAILED, JOBS_PAGE
 from dashboard.publishing import publish_scored
@@ -44,7 +45,7 @@ def hrefs(tree: object) -> list[str]:
 
 
 def test_a_page_follows_its_analysts_newest_job_from_that_page(tmp_path: Path) -> None:
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     ann_old = book.create({"period": "12m"}, "12 months", "ann", origin=JOBS_PAGE)
     book.create({"kind": "score-dataset"}, "Score houses", "ann", origin=DATA_PAGE)
     book.create({"period": "3m"}, "3 months", "bob", origin=JOBS_PAGE)
@@ -68,7 +69,7 @@ def test_a_page_follows_its_analysts_newest_job_from_that_page(tmp_path: Path) -
 
 
 def test_a_running_job_whose_process_died_is_shown_as_failed(tmp_path: Path) -> None:
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     record = book.create({"period": "12m"}, "12 months", "ann", origin=JOBS_PAGE)
     long_ago = time.time() - 600
     book.update(record.job_id, status="running", started_at=long_ago, heartbeat_at=long_ago)
@@ -78,7 +79,7 @@ def test_a_running_job_whose_process_died_is_shown_as_failed(tmp_path: Path) -> 
 
 
 def test_the_progress_of_a_running_and_an_ended_job(tmp_path: Path) -> None:
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     record = book.create({"period": "12m"}, "Demo · 12 months · France", "ann", origin=JOBS_PAGE)
     now = time.time()
     running = book.update(
@@ -134,7 +135,7 @@ def test_a_runs_scoring_warnings_are_kept_with_it_and_shown(tmp_path: Path) -> N
     shown = text_of(runs_table([info], None, {}, {info.run_id: warnings}))
     assert f"⚠ {len(warnings)} scoring warning" in shown and "mispricings go unflagged" in shown
 
-    book = JobBook(tmp_path / "jobs")
+    book = job_book(Settings(data_dir=tmp_path / "jobs"))
     record = book.create({"period": "12m"}, "Demo · 12 months", "ann", origin=JOBS_PAGE)
     done = replace(record, status=DONE, finished_at=time.time(), run_id=info.run_id)
     outcome = outcome_alert(done, info, warnings)

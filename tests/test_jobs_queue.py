@@ -14,7 +14,6 @@ from dashboard.auth import Identity, Role
 from dashboard.config import Settings
 from dashboard.errors import InputError
 from dashboard.jobs import (
-    JobBook,
     RecomputeOutcome,
     ScopeRequest,
     TransactionSource,
@@ -145,7 +144,7 @@ def test_run_again_queues_the_earlier_job_s_scope(demo_settings: Settings) -> No
 
 
 def test_the_page_s_job_is_found_only_from_a_well_formed_store(tmp_path: Path) -> None:
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     record = book.create({}, "x", "ann")
     for garbage in (
         None,
@@ -197,7 +196,7 @@ def test_an_identity_travels_to_the_job_process_and_garbage_is_nobody() -> None:
 
 
 def test_only_an_analyst_with_the_page_s_ticket_may_start_a_queued_job(tmp_path: Path) -> None:
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     record = book.create({}, "x", "ann")
     own = {"job_id": record.job_id, "ticket": record.ticket}
     assert start_refusal(book, own, ANN) is None

@@ -3,11 +3,20 @@
 Writes go through :meth:`Database.write`, which on SQLite starts the transaction with ``BEGIN
 IMMEDIATE``: a deferred transaction that reads and then writes can fail with "database is locked"
 when another process wrote in between, where an immediate one simply waits its turn.
+
+Engines are one per process and database URL (:func:`shared_engine`). Job records are written from
+forked diskcache job processes and from Celery's prefork pool children, and a pooled connection must
+never be used by two processes (SQLAlchemy's "Using Connection Pools with Multiprocessing"): a
+process that finds the engine of the process it was forked from drops it without closing the
+parent's connections and makes its own, and every pool also refuses, on checkout, a connection that
+another process opened.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,23 +24,58 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 
 _BUSY_TIMEOUT_MS = 30_000
+# url -> (the process that made it, the engine): see shared_engine.
+_ENGINES: dict[str, tuple[int, Engine]] = {}
+_ENGINES_LOCK = threading.Lock()
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def is_in_memory(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def shared_engine(url: str) -> Engine:
+    """This process's engine for ``url``: made on first use, made again after a fork."""
+    pid = os.getpid()
+    found = _ENGINES.get(url)
+    if found is not None and found[0] == pid:
+        return found[1]
+    with _ENGINES_LOCK:
+        found = _ENGINES.get(url)
+        if found is not None and found[0] == pid:
+            return found[1]
+        if found is not None:
+            # Inherited from the parent: forget its pool without closing the parent's connections.
+            found[1].dispose(close=False)
+        engine = make_engine(url)
+        _ENGINES[url] = (pid, engine)
+        return engine
+
+
 class Database:
-    """An engine plus the two ways in: :meth:`read` and :meth:`write` (each one transaction)."""
+    """An engine plus the two ways in: :meth:`read` and :meth:`write` (each one transaction).
+
+    The engine is this process's shared one for the URL (see :func:`shared_engine`), so a
+    ``Database`` handed to a forked process connects afresh there. An in-memory SQLite database
+    lives and dies with its connection, so each ``Database`` of one has its own.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self._own_engine = make_engine(url) if is_in_memory(url) else None
+
+    @property
+    def engine(self) -> Engine:
+        return self._own_engine or shared_engine(self.url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,8 +116,25 @@ def make_engine(url: str) -> Engine:
             )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    event.listen(engine, "connect", _remember_process)
+    event.listen(engine, "checkout", _refuse_other_process)
+    return engine
+
+
+def _remember_process(_dbapi_connection: Any, record: Any) -> None:
+    record.info["pid"] = os.getpid()
+
+
+def _refuse_other_process(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection opened by another process (the one this was forked from) is dropped
+    unclosed, and the pool opens a new one: closing it would end the parent's session."""
+    if record.info.get("pid", os.getpid()) != os.getpid():
+        record.dbapi_connection = proxy.dbapi_connection = None
+        raise exc.DisconnectionError(
+            f"connection opened by process {record.info['pid']}, used in {os.getpid()}"
+        )
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,5 +1,5 @@
 """The schema the stores read and write: users, review decisions and their history, price-change
-exports, login attempts.
+exports, login attempts, recompute job records and the scope locks of their computations.
 
 These declarations describe the database as the newest migration leaves it. A change here needs a
 new Alembic revision in ``dashboard/db/migrations/versions`` (never an edit of an old one);
@@ -9,6 +9,7 @@ new Alembic revision in ``dashboard/db/migrations/versions`` (never an edit of a
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     DateTime,
@@ -119,4 +120,44 @@ login_attempts = Table(
     Column("succeeded", Boolean, nullable=False),
     Index("ix_login_attempts_user", "user_name", "attempted_at"),
     Index("ix_login_attempts_addr", "remote_addr", "attempted_at"),
+)
+
+# One row per recompute or scoring job (revision 0004): the web process writes cancel requests, the
+# job's process (a diskcache child or a Celery worker on another host) its heartbeat and outcome.
+# Times are epoch seconds (float), as ``dashboard.jobs.records.JobRecord`` holds them.
+job_records = Table(
+    "job_records",
+    metadata,
+    Column("job_id", String(32), primary_key=True),
+    Column("scope", JSON, nullable=False),
+    Column("scope_label", Text, nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("started_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("heartbeat_at", Float, nullable=True),
+    Column("stage", Text, nullable=False),
+    Column("fraction", Float, nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False),
+    Column("shared_with", String(32), nullable=True),
+    Column("worker", String(255), nullable=True),
+    Column("ticket", String(64), nullable=True),
+    Column("origin", String(16), nullable=True),
+    # The Jobs page and a page reattaching to its job read newest first; the reaper reads by status.
+    Index("ix_job_records_created_at", "created_at"),
+    Index("ix_job_records_status", "status"),
+)
+
+# Which job computes a scope right now (revision 0004): one row per scope key while a job holds it.
+# The holder renews ``lease_until``; a holder that died stops renewing, and its lease runs out.
+scope_locks = Table(
+    "scope_locks",
+    metadata,
+    Column("scope_key", String(64), primary_key=True),
+    Column("job_id", String(32), nullable=False),
+    Column("acquired_at", Float, nullable=False),
+    Column("lease_until", Float, nullable=False),
 )

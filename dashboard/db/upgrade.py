@@ -16,6 +16,7 @@ matches its number, its old version table dropped, then upgraded like any other.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -43,6 +44,9 @@ LEGACY_VERSION_TABLE = Table(
 )
 #: The Alembic revision that reproduces each hand-rolled schema version exactly.
 LEGACY_REVISIONS = {1: "0001"}
+# url -> its Database, schema brought up to date once per process (see ready_database).
+_READY: dict[str, Database] = {}
+_READY_LOCK = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None, *, url: str | None = None) -> Config:
@@ -120,6 +124,23 @@ def open_database(url: str) -> Database:
         shown = make_url(url).render_as_string(hide_password=True) if "://" in url else url
         raise InputError(f"The database {shown} cannot be used: {_first_line(error)}.") from error
     return database
+
+
+def ready_database(url: str) -> Database:
+    """The database at ``url`` with an up-to-date schema, upgraded on the first call only.
+
+    For code that opens the database often (every job record read and write): the schema check
+    runs once per process and URL, and the engine is the process's shared one. A process forked
+    after the check inherits it (the schema is the same) and connects afresh.
+    """
+    found = _READY.get(url)
+    if found is not None:
+        return found
+    with _READY_LOCK:
+        found = _READY.get(url)
+        if found is None:
+            found = _READY[url] = open_database(url)
+        return found
 
 
 def _first_line(error: BaseException) -> str:

@@ -1,24 +1,20 @@
 """The recompute job: a dataset's order lines in a scope → realised price per item → scoring of
 those items with their features from the dataset's item table → a new run of that dataset.
 
-One computation per scope and data version: the job holds an exclusive lock named by the scope key
-while it computes, a second job for the same scope waits on that lock (showing the first job's
-progress) and then finds the published run, and a scope already computed is answered from its run.
-A failed or cancelled job releases the lock (the kernel releases it even when the process is
-killed) and publishes nothing.
+One computation per scope and data version: the job holds the scope's lock (a row in the database,
+:mod:`dashboard.jobs.scope_locks`, so jobs on different hosts see it) while it computes, a second
+job for the same scope waits for it (showing the first job's progress) and then finds the published
+run, and a scope already computed is answered from its run. A failed or cancelled job releases the
+lock and publishes nothing; a killed one stops renewing its lease, and the next job takes over.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -40,6 +36,7 @@ from dashboard.datasets.mapping import ColumnMapping
 from dashboard.datasets.store import ITEMS_FILE, DatasetStore
 from dashboard.errors import InputError
 from dashboard.jobs.records import JobBook
+from dashboard.jobs.scope_locks import ScopeLocks
 from dashboard.jobs.scopes import ScopeRequest, describe, resolve, scope_key, scope_manifest
 from dashboard.progress import ProgressHook, scaled
 from dashboard.publishing import publish_scored
@@ -165,70 +162,42 @@ def recompute(
     scope = resolve(request, source.data_end())
     key = scope_key(scope, source.data_version, source.dataset)
     store = run_store(settings)
-    lock_path = settings.jobs_dir / "locks" / f"{key}.lock"
+    locks = ScopeLocks(book.database)
     while True:
         cached = find_scope_run(store, key)
         if cached is not None:
             # The scope was computed before: its run is the answer, current or not.
             return RecomputeOutcome(cached.run_id, cached.label, True, None, cached.rows)
-        with _scope_lock(lock_path) as handle:
-            if handle is not None:
+        with locks.held(key, job_id) as holding:
+            if holding:
                 if find_scope_run(store, key) is not None:
                     continue  # published while we took the lock: answer from it
-                handle.write(job_id)
-                handle.flush()
                 info = _compute(store, source, request, scope, key, job_id, progress)
                 return RecomputeOutcome(info.run_id, info.label, False, None, info.rows)
-        owner = _wait_for_owner(lock_path, job_id, book, progress)
+        owner = _wait_for_owner(locks, key, job_id, book, progress)
         cached = find_scope_run(store, key)
         if cached is not None:
             return RecomputeOutcome(cached.run_id, cached.label, False, owner, cached.rows)
-        # The other job ended without a run (failed or cancelled): compute it ourselves.
+        # The other job ended without a run (failed, cancelled or died): compute it ourselves.
 
 
-@contextlib.contextmanager
-def _scope_lock(path: Path) -> Iterator[IO[str] | None]:
-    """The open lock file if this process now holds the scope's lock, else ``None`` at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield None
-            return
-        try:
-            handle.seek(0)
-            handle.truncate()
-            yield handle
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _wait_for_owner(lock_path: Path, job_id: str, book: JobBook, progress: ProgressHook) -> str:
-    """Follows the job holding the scope's lock until it lets go; returns that job's id."""
-    owner = ""
-    while _locked_by_other(lock_path):
-        owner = lock_path.read_text(encoding="utf-8").strip() or owner
-        record = book.get(owner) if owner else None
+def _wait_for_owner(
+    locks: ScopeLocks, key: str, job_id: str, book: JobBook, progress: ProgressHook
+) -> str:
+    """Follows the job holding the scope's lock until it lets go (or dies); returns its id."""
+    owner = shared = ""
+    while (holder := locks.holder(key)) is not None and holder != job_id:
+        owner = holder
+        record = book.get(owner)
         if record is not None:
-            book.update(job_id, shared_with=owner)
+            if shared != owner:
+                book.update(job_id, shared_with=owner)
+                shared = owner
             progress(f"shared with job {owner}: {record.stage}", record.fraction)
         else:
             progress("waiting for the same scope's computation", 0.0)
         time.sleep(_WAIT_POLL_S)
     return owner
-
-
-def _locked_by_other(path: Path) -> bool:
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
 
 
 def _compute(

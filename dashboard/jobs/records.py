@@ -1,30 +1,28 @@
-"""Job records: one small JSON file per recompute job, shared by every process on the machine.
+"""Job records: one row per recompute job in the SQL database, shared by every process and host.
 
-``<data_dir>/jobs/<job_id>.json`` is rewritten atomically (temp file + ``os.replace``) under a
-book-wide file lock, so the web process (cancel requests) and the job process (progress, outcome)
-never lose each other's changes. A job that is killed cannot write its own end, so a record's
-*effective* status also looks at its heartbeat: a running job whose heartbeat stopped is shown as
-failed with that reason, and a job whose cancel was requested and which went quiet as cancelled.
+The web processes (queueing, cancel requests) and the job's process (a diskcache child or a Celery
+worker, maybe on another host) change a record with conditional updates of the fields they name
+(:mod:`dashboard.jobs.record_rows`), so they never lose each other's changes and an ended record
+stays ended. A job that is killed cannot write its own end, so a record's *effective* status also
+looks at its heartbeat: a running job whose heartbeat stopped is shown as failed with that reason,
+and a job whose cancel was requested and which went quiet as cancelled.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
 import logging
-import os
 import re
 import secrets
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dashboard.config import Settings
+from dashboard.db import Database, job_records, ready_database
 from dashboard.errors import InputError
+from dashboard.jobs import record_rows
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +42,8 @@ CANCEL_QUIET_S = 2.0
 #: A queued job nobody started in this time never will (no worker, or the worker died).
 QUEUE_TIMEOUT_S = 120.0
 _JOB_ID = re.compile(r"^j-\d{14}-[0-9a-f]{6}$")
-_LOCK_FILE = ".records.lock"
+# (database, record files folder) pairs whose files this process has imported.
+_IMPORTED: set[tuple[str, Path]] = set()
 
 
 @dataclass(frozen=True)
@@ -108,15 +107,25 @@ def check_job_id(job_id: object) -> str:
 
 
 def job_book(settings: Settings) -> JobBook:
-    """The job records every process of this deployment shares."""
-    return JobBook(settings.jobs_dir)
+    """The job records every process of this deployment shares: the SQL database's."""
+    database = ready_database(settings.database)
+    key = (settings.database, settings.jobs_dir)
+    if key not in _IMPORTED:
+        # Record files from before the records moved into the database, read once.
+        record_rows.import_job_files(database, settings.jobs_dir, _checked_row)
+        _IMPORTED.add(key)
+    return JobBook(database)
+
+
+def _checked_row(raw: Any) -> dict[str, Any]:
+    return JobRecord.from_json(raw).to_json()
 
 
 class JobBook:
-    """The job records under one directory (``settings.jobs_dir``)."""
+    """The job records in one database: the one users and decisions live in."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     def create(
         self, scope: dict[str, Any], scope_label: str, started_by: str, origin: str | None = None
@@ -129,29 +138,20 @@ class JobBook:
             ticket=secrets.token_urlsafe(16),
             origin=origin,
         )
-        with self._locked():
-            self._write(record)
+        record_rows.insert(self.database, record.to_json())
         return record
 
     def get(self, job_id: str) -> JobRecord | None:
-        path = self.root / f"{check_job_id(job_id)}.json"
-        try:
-            return JobRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            return None
-        except (ValueError, TypeError):
-            logger.warning("unreadable job record %s", path)
-            return None
+        found = record_rows.fetch(self.database, check_job_id(job_id))
+        return None if found is None else JobRecord.from_json(found)
 
     def update(self, job_id: str, **changes: Any) -> JobRecord | None:
-        """Applies ``changes`` unless the record has already ended (an end is never overwritten)."""
-        with self._locked():
-            record = self.get(job_id)
-            if record is None or record.status in TERMINAL:
-                return record
-            record = replace(record, **changes)
-            self._write(record)
-            return record
+        """Applies ``changes`` unless the record has already ended (an end is never overwritten).
+
+        Only the named fields are written, in one conditional statement, so a change made by
+        another process at the same moment (a cancel request, a heartbeat) is kept.
+        """
+        return self._change(job_id, changes, job_records.c.status.not_in(TERMINAL))
 
     def finish(self, job_id: str, status: str, **changes: Any) -> JobRecord | None:
         if status not in TERMINAL:
@@ -162,16 +162,19 @@ class JobBook:
         record = self.update(job_id, cancel_requested=True)
         if record is not None and record.status == QUEUED:
             # Nothing runs yet: the job will see the end state when it starts and do nothing.
-            return self.finish(job_id, CANCELLED, error="cancelled before it started")
+            # Only while it is still queued: a job that started meanwhile stops on the request.
+            ending = {
+                "status": CANCELLED,
+                "finished_at": time.time(),
+                "error": "cancelled before it started",
+            }
+            return self._change(job_id, ending, job_records.c.status == QUEUED)
         return record
 
     def recent(self, limit: int = 20, now: float | None = None) -> list[JobRecord]:
         """The newest records first, each with its effective status written back if it ended."""
-        if not self.root.is_dir():
-            return []
-        names = sorted((p.name for p in self.root.glob("j-*.json")), reverse=True)[:limit]
-        records = [r for n in names if (r := self.get(n.removesuffix(".json"))) is not None]
-        return [self.settle(r, now) for r in records]
+        rows = record_rows.newest(self.database, limit)
+        return [self.settle(JobRecord.from_json(row), now) for row in rows]
 
     def latest_of(
         self, started_by: str, origin: str, within_s: float, now: float | None = None
@@ -179,21 +182,18 @@ class JobBook:
         """The newest job ``started_by`` queued from page ``origin`` in the last ``within_s``
         seconds, with its effective status: the job a page reattaches to when it is opened.
 
-        Job ids start with their creation time, so the newest-first scan stops at the first one
-        older than ``within_s`` (longer than any job may run, so no running job is missed).
+        ``within_s`` is longer than any job may run, so no running job is missed.
         """
-        if not self.root.is_dir():
-            return None
         now = now or time.time()
-        for name in sorted((p.name for p in self.root.glob("j-*.json")), reverse=True):
-            record = self.get(name.removesuffix(".json"))
-            if record is None:
-                continue
-            if now - record.created_at > within_s:
-                return None
-            if record.started_by == started_by and record.origin == origin:
-                return self.settle(record, now)
-        return None
+        columns = job_records.c
+        rows = record_rows.newest(
+            self.database,
+            1,
+            columns.started_by == started_by,
+            columns.origin == origin,
+            columns.created_at >= now - within_s,
+        )
+        return self.settle(JobRecord.from_json(rows[0]), now) if rows else None
 
     def settle(self, record: JobRecord, now: float | None = None) -> JobRecord:
         """The record with its effective status: a job that went quiet is ended, with a reason."""
@@ -201,24 +201,24 @@ class JobBook:
         if ending is None:
             return record
         status, reason = ending
-        return self.finish(record.job_id, status, error=reason) or record
+        return self._end_if_unchanged(record, status, reason) or record
 
-    def _write(self, record: JobRecord) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f"{record.job_id}.json"
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(record.to_json(), indent=1), encoding="utf-8")
-        temp.replace(path)
+    def _end_if_unchanged(self, record: JobRecord, status: str, reason: str) -> JobRecord | None:
+        """Ends ``record`` as judged from it, unless it moved on since it was read (started, beat
+        again or ended in another process): then the newer record stands."""
+        columns = job_records.c
+        beat = record.heartbeat_at
+        unchanged = (columns.status == record.status) & (
+            columns.heartbeat_at.is_(None) if beat is None else columns.heartbeat_at == beat
+        )
+        changes = {"status": status, "finished_at": time.time(), "error": reason}
+        return self._change(record.job_id, changes, unchanged)
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / _LOCK_FILE).open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _change(self, job_id: str, changes: dict[str, Any], condition: Any) -> JobRecord | None:
+        changed = record_rows.change(self.database, check_job_id(job_id), changes, condition)
+        if changed is not None:
+            return JobRecord.from_json(changed)
+        return self.get(job_id)
 
 
 def effective_end(record: JobRecord, now: float) -> tuple[str, str] | None:
