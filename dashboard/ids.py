@@ -30,6 +30,11 @@ class Shell(StrEnum):
     NEW_CURRENT = "shell-new-current"
     ANNOUNCED = "shell-announced"
     TOASTS = "shell-toasts"
+    # The read-only banner while the database cannot be reached, its own quicker watch, and what
+    # the page last heard ("up" / "down"): the Explorer's review panel redraws when it changes.
+    DATABASE_BANNER = "shell-database-banner"
+    DATABASE_WATCH = "shell-database-watch"
+    DATABASE_STATE = "shell-database-state"
 
 
 class Overview(StrEnum):

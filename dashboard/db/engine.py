@@ -20,6 +20,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 
 _BUSY_TIMEOUT_MS = 30_000
+# A server that does not answer fails a connect in seconds, not the OS's minutes: requests then
+# degrade to read-only mode (see dashboard.db.health) instead of hanging.
+CONNECT_TIMEOUT_SECONDS = 3
 
 
 def utc_now() -> datetime:
@@ -73,7 +76,13 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # pool_pre_ping: a connection the server dropped (a restart, an outage) is replaced on checkout,
+    # so the app recovers without a restart of its own.
+    postgresql = parsed.get_backend_name() == "postgresql"
+    server_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if postgresql else {}
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=server_args
+    )
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
