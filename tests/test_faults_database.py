@@ -180,7 +180,7 @@ def test_pages_read_from_the_session_and_the_runs_while_the_database_is_down(
 ) -> None:
     ann = outage.clients["ann"]
     caplog.set_level(logging.WARNING)
-    for path in ("/", "/explorer", "/decisions", "/_dash-layout"):
+    for path in ("/", "/explorer", "/decisions", "/jobs", "/data", "/_dash-layout"):
         caplog.clear()
         response = ann.get(path)
         assert response.status_code == 200
@@ -200,6 +200,8 @@ def test_pages_read_from_the_session_and_the_runs_while_the_database_is_down(
     assert "unavailable" in overview and "the database is down" in overview
     assert DECISIONS_UNAVAILABLE in page_content(outage, ann, "/decisions")
     assert outage.run.run_id in page_content(outage, ann, "/explorer")
+    for path in ("/jobs", "/data"):  # pages without decisions answer as ever
+        assert "unavailable" not in page_content(outage, ann, path)
 
     rows = table_rows(outage, ann)
     assert rows and {row["review"] for row in rows} == {"unavailable"}
