@@ -11,10 +11,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
 
 from dashboard.auth import Role, RoleRefusedError, require_role
 from dashboard.datasets.store import check_slug
+from dashboard.db.health import NOT_SAVED, DatabaseUnavailableError
 from dashboard.errors import InputError
 from dashboard.export import to_csv_bytes, to_excel_bytes
 from dashboard.ids import Decisions
@@ -27,6 +28,7 @@ from dashboard.reviews.price_changes import (
     price_change_bytes,
     price_change_frame,
 )
+from dashboard.reviews.read_only import current_decisions
 from dashboard.reviews.summary import decisions_frame
 from dashboard.runs import Run
 from dashboard.services import Services
@@ -73,12 +75,16 @@ def _register_export(app: Dash, services: Services) -> None:
         kind = EXPORT_TYPES.get(ctx.triggered_id)
         if kind is None:
             return no_update
+        reviewing = services.reviewing
         try:
             slug, run = _scope(services, dataset, run_id)
         except InputError as error:
             logger.info("decisions export refused: %s", error)
             return no_update
-        frame = decisions_frame(services.reviewing.decisions.decisions(slug).values(), run)
+        current = current_decisions(reviewing.decisions, reviewing.health, slug)
+        if current is None:
+            return no_update  # the page's banner says why; a file without the decisions is none
+        frame = decisions_frame(current.values(), run)
         payload = to_csv_bytes(frame) if kind == "csv" else to_excel_bytes(frame)
         return dcc.send_bytes(payload, f"pricescope-decisions-{slug}.{kind}")
 
@@ -108,16 +114,22 @@ def _register_verdicts(app: Dash, services: Services) -> None:
         try:
             slug, run = _scope(services, dataset, run_id)
             chosen, said = parse_verdict(verdict, note)
-            result = services.reviewing.decisions.give_verdict(
-                parse_targets(targets_of_rows(rows, "version")),
-                chosen,
-                dataset=slug,
-                user=identity.name,
-                is_admin=identity.can(Role.ADMIN),
-                note=said,
-            )
+            targets = parse_targets(targets_of_rows(rows, "version"))
+            with services.reviewing.health.guard("approve or reject reprices"):
+                result = services.reviewing.decisions.give_verdict(
+                    targets,
+                    chosen,
+                    dataset=slug,
+                    user=identity.name,
+                    is_admin=identity.can(Role.ADMIN),
+                    note=said,
+                )
         except InputError as error:
             return [verdict_feedback(0, verdict, [], str(error))]
+        except DatabaseUnavailableError:
+            # The page, the ticked rows and the note stay as they are; only the sentence is added.
+            set_props(Decisions.VERDICT_FEEDBACK, {"children": feedback(0, [], NOT_SAVED)})
+            return no_update
         refused = [*result.refused, *(c.message for c in result.conflicts)]
         message = verdict_feedback(len(result.done), chosen, refused)
         return page_content(services, slug, run, identity, message)
@@ -148,18 +160,25 @@ def _register_price_changes(app: Dash, services: Services) -> None:
             when = parse_effective_date(effective, datetime.now(UTC).date())
         except (RoleRefusedError, InputError) as error:
             return no_update, feedback(0, [], str(error)), no_update
-        frame = price_change_frame(reviewing.decisions.decisions(slug).values(), run, when)
-        if frame.empty:
-            return no_update, feedback(0, [], "No approved price changes to export yet."), no_update
-        payload = price_change_bytes(frame, kind)
-        record = reviewing.exports.record(
-            dataset=slug,
-            run_id=run.run_id if run is not None else None,
-            user=identity.name,
-            kind=kind,
-            rows=len(frame),
-            effective=when,
-        )
+        try:
+            # The file is handed over only once the export is on record (who, when, how many).
+            with reviewing.health.guard("export price changes"):
+                current = reviewing.decisions.decisions(slug)
+                frame = price_change_frame(current.values(), run, when)
+                if frame.empty:
+                    message = "No approved price changes to export yet."
+                    return no_update, feedback(0, [], message), no_update
+                payload = price_change_bytes(frame, kind)
+                record = reviewing.exports.record(
+                    dataset=slug,
+                    run_id=run.run_id if run is not None else None,
+                    user=identity.name,
+                    kind=kind,
+                    rows=len(frame),
+                    effective=when,
+                )
+        except DatabaseUnavailableError:
+            return no_update, feedback(0, [], NOT_SAVED), no_update
         logger.info(
             "%s exported %d price change(s) of %s as %s", identity.name, len(frame), slug, kind
         )

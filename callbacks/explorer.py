@@ -29,6 +29,7 @@ from dashboard.filters.fields import CONTROLS, feedback_field, feedback_of
 from dashboard.ids import Explorer, Reviews
 from dashboard.query import explorer as q
 from dashboard.reviews.export_rows import with_decisions
+from dashboard.reviews.read_only import current_decisions
 from dashboard.run_display import display_for
 from dashboard.runs import Run
 from dashboard.scoring.given import PredictionColumns
@@ -339,8 +340,10 @@ def _register_export(app: Dash, services: Services) -> None:
         if page is None or kind is None:
             return no_update
         rows = q.export_rows(page.run, page.state(table), indexes=page.indexes)
-        current = services.reviewing.decisions.decisions(page.run.info.dataset)
-        frame = with_decisions(rows, current)
+        reviewing = services.reviewing
+        # While the database is down the file carries the run without decisions (none are known).
+        current = current_decisions(reviewing.decisions, reviewing.health, page.run.info.dataset)
+        frame = with_decisions(rows, current or {})
         name = f"pricescope-{page.run.run_id}.{kind}"
         payload = to_csv_bytes(frame) if kind == "csv" else to_excel_bytes(frame)
         return dcc.send_bytes(payload, name)

@@ -14,8 +14,9 @@ from dash import Dash, Input, Output, State, no_update
 from dash.development.base_component import Component
 
 from dashboard.auth import Role, RoleRefusedError, require_role
+from dashboard.db.health import DECISIONS_UNAVAILABLE, NOT_SAVED, DatabaseUnavailableError
 from dashboard.errors import InputError
-from dashboard.ids import Explorer, Reviews
+from dashboard.ids import Explorer, Reviews, Shell
 from dashboard.reviews.annotate import VERSION_FIELD
 from dashboard.reviews.guardrails import ExtremePriceError, RepriceLimits
 from dashboard.reviews.model import parse_decision, parse_targets, targets_of_rows
@@ -30,6 +31,7 @@ from layouts.explorer_review import (
     feedback,
     field_id,
     item_review_summary,
+    unavailable_summary,
 )
 
 logger = logging.getLogger(__name__)
@@ -107,7 +109,8 @@ def save(
 ) -> tuple[Component, Any, Any, Any]:
     """Checks the role, validates, saves; returns the feedback, the new decisions version
     (``no_update`` when nothing was written) and the confirmation box's style and value (shown
-    when the new price is extreme, cleared after a save)."""
+    when the new price is extreme, cleared after a save). With the database down nothing is saved
+    and the form keeps what the analyst entered."""
     reviewing = services.reviewing
     try:
         identity = require_role(services.settings.sign_in_required, Role.ANALYST)
@@ -129,8 +132,15 @@ def save(
         return feedback(0, [], str(error), warning=True), no_update, {}, no_update
     except InputError as error:
         return feedback(0, [], str(error)), no_update, no_update, no_update
+    except DatabaseUnavailableError:
+        return feedback(0, [], NOT_SAVED), no_update, no_update, no_update
     conflicts = [conflict.message for conflict in result.conflicts]
-    version = reviewing.decisions.version(run.info.dataset)
+    version: Any
+    try:
+        with reviewing.health.guard("read the decisions version"):
+            version = reviewing.decisions.version(run.info.dataset)
+    except DatabaseUnavailableError:
+        version = no_update  # saved; the marks refresh with the next change once it is back
     return feedback(len(result.saved), conflicts), version, HIDDEN, False
 
 
@@ -146,9 +156,13 @@ def _register_item_panel(app: Dash, services: Services) -> None:
         Output(Reviews.ITEM_TARGET, "data"),
         Input(Explorer.ITEM_STATE, "data"),
         Input(Reviews.VERSION, "data"),
+        # Redrawn when the database goes or comes back, so the panel never shows a stale version.
+        Input(Shell.DATABASE_STATE, "data"),
         State(Explorer.RUN_ID, "data"),
     )
-    def show_review(item: object, _version: object, run_id: object) -> tuple[Any, Any]:
+    def show_review(
+        item: object, _version: object, _database: object, run_id: object
+    ) -> tuple[Any, Any]:
         reviewing = services.reviewing
         if not isinstance(item, str):
             return None, None
@@ -156,8 +170,14 @@ def _register_item_panel(app: Dash, services: Services) -> None:
             run = _run(services, run_id)
         except InputError:
             return None, None
-        decision = reviewing.decisions.decision(run.info.dataset, item)
-        history = reviewing.decisions.history(run.info.dataset, item, limit=50)
+        try:
+            with reviewing.health.guard("read an item's decision"):
+                decision = reviewing.decisions.decision(run.info.dataset, item)
+                history = reviewing.decisions.history(run.info.dataset, item, limit=50)
+        except DatabaseUnavailableError:
+            # Version 0 ("no decision seen"): should a save reach a database that has one, it is
+            # a conflict, never an overwrite. The panel redraws with the real one when it is back.
+            return unavailable_summary(DECISIONS_UNAVAILABLE), {item: 0}
         mark = reviewing.flags.marks(run).label_of(item)
         version = decision.version if decision else 0
         display = display_for(services.settings, run.info)

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 import dash
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update, set_props
 
+import callbacks.shell_database
 from dashboard.auth import RoleRefusedError, current_identity, require_role
 from dashboard.datasets.store import DatasetStore
 from dashboard.errors import InputError
@@ -60,6 +61,7 @@ def register(app: Dash, services: Services) -> None:
     _register_confirmation(app, services)
     _register_watch(app, services)
     _register_run_fallback(app, services)
+    callbacks.shell_database.register(app, services)
 
 
 def _register_badge(app: Dash, services: Services) -> None:

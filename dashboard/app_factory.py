@@ -250,6 +250,7 @@ def _install_auth(app: Dash, settings: Settings, services: Services) -> None:
         reviewing.limiter,
         layouts.login.login_page,
         app.csp_hashes,
+        reviewing.health,
     )
 
 

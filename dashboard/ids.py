@@ -32,6 +32,11 @@ class Shell(StrEnum):
     TOASTS = "shell-toasts"
     # The banner naming the current run that cannot be read and the run shown instead.
     RUN_FALLBACK = "shell-run-fallback"
+    # The read-only banner while the database cannot be reached, its own quicker watch, and what
+    # the page last heard ("up" / "down"): the Explorer's review panel redraws when it changes.
+    DATABASE_BANNER = "shell-database-banner"
+    DATABASE_WATCH = "shell-database-watch"
+    DATABASE_STATE = "shell-database-state"
 
 
 class Overview(StrEnum):

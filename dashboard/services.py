@@ -57,6 +57,6 @@ class Services:
             settings=settings,
             runs=runs,
             results=result_cache(settings),
-            explorer_indexes=ExplorerIndexes(decisions=reviewing.decisions),
+            explorer_indexes=ExplorerIndexes(decisions=reviewing.decision_source),
             reviewing=reviewing,
         )

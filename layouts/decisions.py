@@ -19,6 +19,7 @@ from dash.development.base_component import Component
 
 from dashboard.auth import Identity, current_identity
 from dashboard.datasets.store import DatasetStore
+from dashboard.db.health import DECISIONS_UNAVAILABLE, DatabaseUnavailableError
 from dashboard.display import Display
 from dashboard.errors import InputError
 from dashboard.formatting import count, percent
@@ -37,7 +38,14 @@ from layouts.widgets import kpi_card, notice
 def layout(services: Services, dataset: str | None = None, run: str | None = None) -> Component:
     reviewing = services.reviewing
     names = dataset_names(DatasetStore(services.settings.datasets_dir))
-    decided = reviewing.decisions.datasets()
+    try:
+        with reviewing.health.guard("read the Decisions page"):
+            decided = reviewing.decisions.datasets()
+    except DatabaseUnavailableError:
+        # Everything on this page is read from the database; the shell's banner says why.
+        return notice(
+            Decisions.EMPTY, "Decisions are unavailable", DECISIONS_UNAVAILABLE, "warning"
+        )
     try:
         chosen, loaded = page_scope(services, dataset, run, names, decided)
     except InputError as error:
@@ -95,10 +103,17 @@ def page_content(
     tables. Rebuilt after an approval."""
     reviewing = services.reviewing
     display = display_for(services.settings, run.info if run is not None else None)
-    frame = decisions_frame(reviewing.decisions.decisions(dataset).values(), run)
+    try:
+        with reviewing.health.guard("read the Decisions page"):
+            current = reviewing.decisions.decisions(dataset)
+            history = reviewing.decisions.history(dataset, limit=HISTORY_SHOWN)
+            exports = reviewing.exports.recent(dataset, limit=1)
+    except DatabaseUnavailableError:
+        return [
+            notice(Decisions.EMPTY, "Decisions are unavailable", DECISIONS_UNAVAILABLE, "warning")
+        ]
+    frame = decisions_frame(current.values(), run)
     summary = summarise(frame, run)
-    history = reviewing.decisions.history(dataset, limit=HISTORY_SHOWN)
-    exports = reviewing.exports.recent(dataset, limit=1)
     return [
         _kpis(summary, display),
         other_runs_notice(frame, summary, run),

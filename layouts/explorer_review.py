@@ -29,7 +29,7 @@ from dashboard.reviews.actions import (
     REPRICE,
     STATUS_LABELS,
 )
-from dashboard.reviews.annotate import DECISION_FIELD, MARK_FIELD
+from dashboard.reviews.annotate import DECISION_FIELD, MARK_FIELD, UNAVAILABLE_LABEL
 from dashboard.reviews.model import Decision, HistoryEntry
 from layouts.widgets import dom_id
 
@@ -87,7 +87,10 @@ def review_column_defs() -> list[dict[str, Any]]:
             "sortable": False,
             "filter": False,
             "minWidth": 150,
-            "cellClassRules": {"cell-decided": "params.value && params.value.length > 0"},
+            "cellClassRules": {
+                "cell-decided": f"params.value && params.value !== '{UNAVAILABLE_LABEL}'",
+                "cell-unavailable": f"params.value === '{UNAVAILABLE_LABEL}'",
+            },
         },
         {
             "field": MARK_FIELD,
@@ -231,6 +234,14 @@ def item_review_section(identity: Identity | None) -> Component:
     if can_review(identity):
         children.append(review_form(ITEM))
     return html.Div(children, className="item-review mb-3")
+
+
+def unavailable_summary(sentence: str) -> Component:
+    """The review block while the database cannot be reached: no decision shown, and why."""
+    return html.Div(
+        dbc.Badge(sentence, color="secondary", className="review-unavailable text-wrap"),
+        className="mb-2",
+    )
 
 
 def item_review_summary(

@@ -10,6 +10,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.config import Settings
+from dashboard.db.health import DatabaseUnavailableError
 from dashboard.display import Display
 from dashboard.errors import InputError
 from dashboard.figures.overview import (
@@ -69,7 +70,11 @@ def layout(services: Services, run: str | None = None) -> Component:
             "warning",
         )
     display = display_for(services.settings, loaded.info)
-    progress = review_progress(loaded, services.reviewing.decisions)
+    try:
+        with services.reviewing.health.guard("read the review progress"):
+            progress: ReviewProgress | None = review_progress(loaded, services.reviewing.decisions)
+    except DatabaseUnavailableError:
+        progress = None  # the card says so; the shell's banner says why
     return html.Div(
         [
             dcc.Store(id=Overview.RUN_ID, data=loaded.run_id),
@@ -168,10 +173,9 @@ def _warnings(run: Run) -> Component | None:
     )
 
 
-def _kpi_row(run: Run, display: Display, progress: ReviewProgress) -> Component:
+def _kpi_row(run: Run, display: Display, progress: ReviewProgress | None) -> Component:
     kpis = overview_kpis(run)
     share = kpis.flagged / kpis.items if kpis.items else None
-    covered = progress.share_covered
     return dbc.Row(
         [
             kpi_card(Overview.KPI_ITEMS, "Items", count(kpis.items), f"{percent(share)} flagged"),
@@ -203,16 +207,23 @@ def _kpi_row(run: Run, display: Display, progress: ReviewProgress) -> Component:
                 "gap to interval × volume",
                 "over",
             ),
-            kpi_card(
-                Overview.KPI_REVIEWED,
-                "Reviewed",
-                f"{count(progress.reviewed)} of {count(progress.flagged)}",
-                f"flagged items · {percent(covered, digits=0)} of money at stake covered"
-                if covered is not None
-                else "flagged items",
-            ),
+            _reviewed_card(progress),
         ],
         className="g-3 mb-3",
+    )
+
+
+def _reviewed_card(progress: ReviewProgress | None) -> Component:
+    if progress is None:
+        return kpi_card(Overview.KPI_REVIEWED, "Reviewed", "unavailable", "the database is down")
+    covered = progress.share_covered
+    return kpi_card(
+        Overview.KPI_REVIEWED,
+        "Reviewed",
+        f"{count(progress.reviewed)} of {count(progress.flagged)}",
+        f"flagged items · {percent(covered, digits=0)} of money at stake covered"
+        if covered is not None
+        else "flagged items",
     )
 
 

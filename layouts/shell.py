@@ -26,6 +26,7 @@ from dashboard.run_choice import (
 from dashboard.run_notices import JobNotice
 from dashboard.runs import RunInfo
 from dashboard.services import Services
+from layouts.shell_database import database_watch
 
 #: Runs listed per dataset in the switcher, newest first; the Jobs page lists them all.
 RUNS_PER_DATASET = 4
@@ -285,6 +286,7 @@ def shell(services: Services) -> Component:
             html.A("Skip to content", href="#main-content", className="skip-link"),  # a11y.js
             navbar(services),
             confirmation(),
+            *database_watch(services),
             html.Div(
                 [],
                 id=Shell.TOASTS,

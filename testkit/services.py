@@ -28,5 +28,5 @@ def in_memory_services(settings: Settings) -> Services:
         settings=settings,
         runs=runs,
         reviewing=reviewing,
-        explorer_indexes=ExplorerIndexes(decisions=reviewing.decisions),
+        explorer_indexes=ExplorerIndexes(decisions=reviewing.decision_source),
     )

@@ -24,7 +24,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.auth.identity import current_identity
 from dashboard.auth.ratelimit import LoginLimiter
+from dashboard.auth.session_user import forget_user, recorded_user, remember_user
 from dashboard.auth.users import UserStore
+from dashboard.db.health import SIGN_IN_UNAVAILABLE, DatabaseHealth, DatabaseUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ def install_auth(
     limiter: LoginLimiter,
     render_login: LoginRenderer,
     script_hashes: Callable[[], Sequence[str]],
+    health: DatabaseHealth | None = None,
 ) -> None:
     _configure_server(server, config)
     _install_headers(server, script_hashes)
@@ -73,9 +76,10 @@ def install_auth(
     manager = LoginManager()
     manager.init_app(server)
     manager.session_protection = "strong"
-    manager.user_loader(_active_user_loader(users))
+    health = health or DatabaseHealth(users.database)
+    manager.user_loader(_active_user_loader(users, health))
     server.before_request(_guard)
-    _add_login_routes(server, users, limiter, render_login)
+    _add_login_routes(server, users, limiter, render_login, health)
 
 
 def _configure_server(server: Flask, config: AuthConfig) -> None:
@@ -107,11 +111,20 @@ def _no_traceback(error: Exception) -> Any:
     return InternalServerError("Something went wrong on the server; it has been logged.")
 
 
-def _active_user_loader(users: UserStore) -> Callable[[str], Any]:
+def _active_user_loader(users: UserStore, health: DatabaseHealth) -> Callable[[str], Any]:
     def load(user_id: str) -> Any:
-        # Read on every request, so a disabled user or a changed role takes effect at once.
-        user = users.by_id(user_id)
-        return user if user is not None and user.active else None
+        # Read on every request, so a disabled user or a changed role takes effect at once; while
+        # the database is down, the user the session recorded (read-only mode: saves are refused).
+        try:
+            with health.guard("look up the signed-in user"):
+                user = users.by_id(user_id)
+        except DatabaseUnavailableError:
+            return recorded_user(session, user_id)
+        if user is None or not user.active:
+            forget_user(session)
+            return None
+        remember_user(session, user)
+        return user
 
     return load
 
@@ -152,7 +165,11 @@ def _safe_next(raw: str | None) -> str:
 
 
 def _add_login_routes(
-    server: Flask, users: UserStore, limiter: LoginLimiter, render_login: LoginRenderer
+    server: Flask,
+    users: UserStore,
+    limiter: LoginLimiter,
+    render_login: LoginRenderer,
+    health: DatabaseHealth,
 ) -> None:
     def page(status: int, *, user_name: str = "", error: str | None = None) -> Response:
         body = render_login(
@@ -166,21 +183,28 @@ def _add_login_routes(
     @server.route(LOGIN_PATH, methods=["GET", "POST"])
     def login() -> Any:
         if request.method == "GET":
-            return page(200)
+            return page(200, error=None if health.reachable() else SIGN_IN_UNAVAILABLE)
         if not _csrf_ok():
             return page(400, error="The form expired; please sign in again.")
         name = request.form.get("username", "").strip()[:64]
         password = request.form.get("password", "")[:1024]
         address = request.remote_addr or "unknown"
-        if limiter.blocked(name, address):
-            logger.warning("login refused for %r from %s: too many failures", name, address)
-            return page(429, user_name=name, error="Too many failed sign-ins; wait 15 minutes.")
-        user = users.authenticate(name, password)
-        limiter.record(name, address, succeeded=user is not None)
+        try:
+            with health.guard("sign in"):
+                if limiter.blocked(name, address):
+                    logger.warning("login refused for %r from %s: too many failures", name, address)
+                    return page(
+                        429, user_name=name, error="Too many failed sign-ins; wait 15 minutes."
+                    )
+                user = users.authenticate(name, password)
+                limiter.record(name, address, succeeded=user is not None)
+        except DatabaseUnavailableError:
+            return page(503, user_name=name, error=SIGN_IN_UNAVAILABLE)
         if user is None:
             return page(401, user_name=name, error="Wrong user name or password.")
         session.clear()  # a fresh session: nothing from before sign-in carries over
         login_user(user)
+        remember_user(session, user)
         csrf_token()
         logger.info("%s signed in from %s", user.name, address)
         return redirect(_safe_next(request.form.get("next")))

@@ -32,6 +32,9 @@ _BUSY_TIMEOUT_MS = 30_000
 # url -> (the process that made it, the engine): see shared_engine.
 _ENGINES: dict[str, tuple[int, Engine]] = {}
 _ENGINES_LOCK = threading.Lock()
+# A server that does not answer fails a connect in seconds, not the OS's minutes: requests then
+# degrade to read-only mode (see dashboard.db.health) instead of hanging.
+CONNECT_TIMEOUT_SECONDS = 3
 
 
 def utc_now() -> datetime:
@@ -117,7 +120,13 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        # pool_pre_ping: a connection the server dropped (a restart, an outage) is replaced on
+        # checkout, so the app recovers without a restart of its own.
+        postgresql = parsed.get_backend_name() == "postgresql"
+        server_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if postgresql else {}
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=server_args
+        )
     event.listen(engine, "connect", _remember_process)
     event.listen(engine, "checkout", _refuse_other_process)
     return engine

@@ -12,18 +12,21 @@ from dashboard.auth.ratelimit import LoginLimiter
 from dashboard.auth.users import UserStore
 from dashboard.config import Settings
 from dashboard.db import Database, open_database
+from dashboard.db.health import DatabaseHealth
 from dashboard.errors import InputError
 from dashboard.reviews.exports import PriceChangeExports
 from dashboard.reviews.guardrails import ExtremePriceError, RepriceLimits, extreme_reason
 from dashboard.reviews.marks import FlagHistory
 from dashboard.reviews.model import DecisionInput, ItemSnapshot, SaveResult
+from dashboard.reviews.read_only import GuardedDecisionSource
 from dashboard.reviews.store import ReviewStore
 from dashboard.runs import Run, RunStore
 
 
 @dataclass(frozen=True)
 class Reviewing:
-    """The database and the stores on it: users, decisions, login attempts; and flag history."""
+    """The database and the stores on it: users, decisions, login attempts; flag history; and
+    whether the database answers at all."""
 
     database: Database
     users: UserStore
@@ -31,6 +34,13 @@ class Reviewing:
     limiter: LoginLimiter
     flags: FlagHistory
     exports: PriceChangeExports
+    # Whether the database answers: reads degrade and writes are refused with a sentence when not.
+    health: DatabaseHealth
+
+    @property
+    def decision_source(self) -> GuardedDecisionSource:
+        """The decisions as the Explorer's filter reads them: undecided while the database is down."""
+        return GuardedDecisionSource(self.decisions, self.health)
 
     @classmethod
     def open(cls, settings: Settings, runs: RunStore) -> Reviewing:
@@ -46,6 +56,7 @@ class Reviewing:
             limiter=LoginLimiter(database),
             flags=FlagHistory(runs),
             exports=PriceChangeExports(database),
+            health=DatabaseHealth(database),
         )
 
 
@@ -63,7 +74,8 @@ def save_review(
 
     Items that are not in the run are refused (:class:`InputError`) before anything is written, and
     so is a new price beyond the guardrails (``limits``) without the analyst's confirmation and a
-    note (:class:`ExtremePriceError`); a confirmed one is saved marked extreme.
+    note (:class:`ExtremePriceError`); a confirmed one is saved marked extreme. A database that
+    cannot be reached is a :class:`~dashboard.db.health.DatabaseUnavailableError`.
     """
     items = run.items
     positions = pd.Index(items["item_id"].astype("str").to_numpy(dtype=object)).get_indexer(
@@ -77,15 +89,16 @@ def save_review(
         for item_id, position in zip(targets, positions, strict=True)
     }
     extreme = _extreme_items(decision, items, positions, list(targets), limits, price_text)
-    return reviewing.decisions.save(
-        targets,
-        decision,
-        dataset=run.info.dataset,
-        user=user,
-        run_id=run.run_id,
-        snapshots=snapshots,
-        extreme=extreme,
-    )
+    with reviewing.health.guard("save a decision"):
+        return reviewing.decisions.save(
+            targets,
+            decision,
+            dataset=run.info.dataset,
+            user=user,
+            run_id=run.run_id,
+            snapshots=snapshots,
+            extreme=extreme,
+        )
 
 
 def _extreme_items(
