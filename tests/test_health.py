@@ -28,6 +28,7 @@ from dashboard.config import REPO_ROOT, Settings
 from dashboard.db import Database
 from dashboard.errors import InputError
 from dashboard.health import Readiness
+from dashboard.jobs.managers import celery_app
 from dashboard.logs import TEXT_FORMAT, JsonFormatter, OneLineFormatter
 from dashboard.request_log import REQUEST_ID_HEADER
 from dashboard.runs import ITEMS_FILE, RunStore
@@ -336,3 +337,31 @@ def test_worker_check_without_redis_url_says_so_and_exits_2(
     monkeypatch.delenv("REDIS_URL", raising=False)
     assert main(["worker-check"]) == 2
     assert "worker-check needs REDIS_URL" in capsys.readouterr().err
+
+
+def test_a_worker_deaf_to_the_broker_writes_no_heartbeat_and_says_so_once(
+    redis_url: str,  # noqa: F811 (the fixture imported above)
+    demo_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The key means "answered a ping through the broker", not "the process runs": a worker whose
+    consumer no longer hears Redis (here: a name no worker answers to) leaves readiness failing."""
+    import redis
+
+    from dashboard.jobs import worker_health
+
+    monkeypatch.setattr(worker_health, "PING_TIMEOUT_S", 0.5)
+    settings = dataclasses.replace(demo_settings, redis_url=redis_url)
+    beat = worker_health.Heartbeat(celery_app(settings), "celery@deaf-host")
+    with caplog.at_level(logging.INFO, logger="dashboard.jobs.worker_health"):
+        assert beat.beat() is False
+        assert beat.beat() is False
+    assert (
+        redis.Redis.from_url(redis_url).get(worker_health.KEY_PREFIX + "celery@deaf-host") is None
+    )
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "worker celery@deaf-host did not answer its own ping through the broker within 0.5 s; "
+        "it takes no jobs (restart it: see worker-check)"
+    ]

@@ -11,13 +11,18 @@ and then neither jobs nor pings reach it); a ping answered through the broker is
 
 The thread starts on Celery's ``worker_ready`` signal and stops on ``worker_shutdown``; it never
 dies of an error: every failure is one log line, written when the state changes, not every beat.
+A worker deaf for :data:`DEAF_EXIT_S` while Redis answers stops itself: a Procfile has no
+health-check field, but every Procfile platform restarts a process that ends.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, signals
@@ -29,6 +34,9 @@ HEARTBEAT_INTERVAL_S = 10.0
 PING_TIMEOUT_S = 5.0
 HEARTBEAT_TTL_S = 300
 FRESH_HEARTBEAT_S = 60
+#: A worker that has not answered its own ping for this long while Redis itself answers is deaf:
+#: it stops (SIGTERM, a warm shutdown) so that its supervisor, or a Procfile platform, restarts it.
+DEAF_EXIT_S = 120.0
 #: Celery's default queue: a list of that name in Redis holds the jobs no worker has taken yet.
 CELERY_QUEUE = "celery"
 
@@ -76,10 +84,16 @@ def heartbeat_ages(client: Any, now: float | None = None) -> list[float]:
     return ages
 
 
+def _leave() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 class Heartbeat:
-    def __init__(self, app: Celery, hostname: str) -> None:
+    def __init__(self, app: Celery, hostname: str, on_deaf: Callable[[], None] = _leave) -> None:
         self.app = app
         self.hostname = hostname
+        self.on_deaf = on_deaf
+        self._unanswered_since: float | None = None
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pricescope-heartbeat", daemon=True)
         self._failing: str | None = None
@@ -102,6 +116,7 @@ class Heartbeat:
             try:
                 self.beat()
             except Exception as error:  # a Redis error is no OSError: catch all, log one line
+                self._unanswered_since = None  # Redis is away: not the worker's deafness
                 self._note(f"the heartbeat failed: {type(error).__name__}: {error}")
 
     def beat(self) -> bool:
@@ -112,9 +127,22 @@ class Heartbeat:
                 f"worker {self.hostname} did not answer its own ping through the broker within "
                 f"{PING_TIMEOUT_S:g} s; it takes no jobs (restart it: see worker-check)"
             )
+            self._client().ping()  # Redis answers (else this raises): the worker is deaf
+            now = time.monotonic()
+            since = self._unanswered_since = self._unanswered_since or now
+            if now - since >= DEAF_EXIT_S:
+                logger.error(
+                    "worker %s has been deaf to the broker for %.0f s while Redis answers; "
+                    "stopping it so that its supervisor starts a fresh one",
+                    self.hostname,
+                    now - since,
+                )
+                self._unanswered_since = None
+                self.on_deaf()
             return False
         self._client().set(KEY_PREFIX + self.hostname, repr(time.time()), ex=HEARTBEAT_TTL_S)
         self._beaten = True
+        self._unanswered_since = None
         if self._failing is not None:
             logger.info("worker %s answers through the broker again", self.hostname)
             self._failing = None
