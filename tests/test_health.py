@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dash import Input, Output
 from flask import Flask
 from test_jobs_celery import _free_port, _wait_until, redis_url  # noqa: F401 (a fixture)
 
@@ -141,11 +142,16 @@ def test_readiness_is_kept_for_a_moment_so_probes_do_not_hammer_the_database(
 @pytest.fixture(scope="module")
 def failing_server(demo_root: Path) -> Flask:
     settings = Settings(data_dir=demo_root, auto_demo=False)
-    server = create_app(settings, in_memory_services(settings)).server
+    app = create_app(settings, in_memory_services(settings))
+    server = app.server
 
     @server.route("/boom-health")
     def boom() -> str:
         raise RuntimeError("the price table vanished\nsecond line of detail")
+
+    @app.callback(Output("health-broken", "children"), Input("health-trigger", "value"))
+    def broken_callback(value: object) -> str:
+        raise ValueError(f"no fair price for {value}")
 
     return server
 
@@ -168,6 +174,25 @@ def test_a_failed_request_is_one_error_line_with_its_request_id(
     assert "(RuntimeError: the price table vanished)" in line
     assert "Traceback" not in line and "\n" not in line  # the root logger is not at DEBUG
     assert "the price table vanished" not in response.get_data(as_text=True)
+
+
+def test_a_failed_dash_callback_is_one_error_line_too(
+    failing_server: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {
+        "output": "health-broken.children",
+        "outputs": {"id": "health-broken", "property": "children"},
+        "inputs": [{"id": "health-trigger", "property": "value", "value": "SKU-1"}],
+        "changedPropIds": ["health-trigger.value"],
+    }
+    with caplog.at_level(logging.INFO):
+        response = failing_server.test_client().post("/_dash-update-component", json=body)
+    assert response.status_code == 500
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in errors] == ["POST /_dash-update-component failed with 500"]
+    entry = json.loads(JsonFormatter().format(errors[0]))
+    assert entry["request_id"] == response.headers[REQUEST_ID_HEADER]
+    assert (entry["exc_type"], entry["exc"]) == ("ValueError", "no fair price for SKU-1")
 
 
 def test_a_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(failing_server: Flask) -> None:
