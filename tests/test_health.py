@@ -1,8 +1,9 @@
 """Health checks, request ids and one-line failure logs, and the job worker's liveness check.
 
 ``/healthz`` and ``/readyz`` are probed as an orchestrator would: no session, production mode.
-The worker part runs a real ``redis-server`` and a real Celery worker (module fixtures, started
-once), then stops the worker to see both checks say so.
+The database part cuts a real PostgreSQL off (the fixture of tests/test_db.py) and lets it back;
+the worker part runs a real ``redis-server`` (the fixture of tests/test_jobs_celery.py) and a real
+Celery worker, started once, then stops the worker to see both checks say so.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 from dash import Input, Output
 from flask import Flask
+from test_db import postgres_url  # noqa: F401 (a fixture)
 from test_jobs_celery import _free_port, _wait_until, redis_url  # noqa: F401 (a fixture)
 
 from dashboard.app_factory import create_app
@@ -86,6 +88,39 @@ def test_a_probe_through_a_proxy_is_answered_in_sign_in_less_mode(demo_root: Pat
     assert client.get("/healthz", headers=proxied).status_code == 200
     assert client.get("/readyz", headers=proxied).status_code == 200
     assert client.post("/healthz").status_code == 405
+
+
+def test_readyz_follows_a_real_postgresql_going_away_and_coming_back(
+    postgres_url: str,  # noqa: F811 (the fixture imported above)
+    demo_settings: Settings,
+) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from dashboard.db import open_database
+
+    # The server trusts loopback, so the password is ignored: here it only has to stay unsaid.
+    database = open_database(postgres_url.replace("postgres@", f"postgres:{DB_PASSWORD}@"))
+    readiness = Readiness(in_memory_services(demo_settings).runs, database, cache_s=0)
+    assert readiness.report()["status"] == "ready"
+    port = make_url(postgres_url).port
+    with psycopg.connect(
+        f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
+    ) as admin:
+        # The outage: no new connection is let in, and the pooled ones are cut.
+        admin.execute("ALTER DATABASE pricescope ALLOW_CONNECTIONS false")
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'pricescope'"
+        )
+        try:
+            report = readiness.report()
+        finally:
+            admin.execute("ALTER DATABASE pricescope ALLOW_CONNECTIONS true")
+    assert report["failing"] == ["database"]
+    assert report["checks"]["database"]["ok"] is False
+    assert DB_PASSWORD not in json.dumps(report)
+    assert readiness.report()["status"] == "ready"  # back without a restart
+    database.dispose()
 
 
 def test_readyz_names_the_database_when_it_does_not_answer(production: Any) -> None:
