@@ -391,6 +391,24 @@ def test_a_stopped_worker_fails_worker_check_and_readiness(
     assert report["checks"]["redis"] == {"ok": True, "queue_depth": 2}
 
 
+def test_heartbeats_of_killed_workers_are_dropped_by_their_reader(
+    redis_url: str,  # noqa: F811 (the fixture imported above)
+) -> None:
+    import redis
+
+    from dashboard.jobs.worker_health import HEARTBEAT_TTL_S, HEARTBEATS_KEY, heartbeat_ages
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete(HEARTBEATS_KEY)
+    now = 1_000_000.0
+    client.hset(
+        HEARTBEATS_KEY, mapping={"celery@a": now - 12, "celery@gone": now - HEARTBEAT_TTL_S - 1}
+    )
+    assert heartbeat_ages(client, now) == [12.0]
+    assert client.hkeys(HEARTBEATS_KEY) == [b"celery@a"]
+    client.delete(HEARTBEATS_KEY)
+
+
 def test_worker_check_without_redis_url_says_so_and_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -399,29 +417,37 @@ def test_worker_check_without_redis_url_says_so_and_exits_2(
     assert "worker-check needs REDIS_URL" in capsys.readouterr().err
 
 
-def test_a_worker_deaf_to_the_broker_writes_no_heartbeat_and_says_so_once(
+def test_a_worker_deaf_to_the_broker_writes_no_heartbeat_and_stops_itself(
     redis_url: str,  # noqa: F811 (the fixture imported above)
     demo_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The key means "answered a ping through the broker", not "the process runs": a worker whose
-    consumer no longer hears Redis (here: a name no worker answers to) leaves readiness failing."""
+    """The heartbeat means "answered a ping through the broker", not "the process runs": a worker
+    whose consumer no longer hears Redis (here: a name no worker answers to) leaves readiness
+    failing, says so once, and, while Redis itself answers, stops so that it is restarted."""
     import redis
 
     from dashboard.jobs import worker_health
 
     monkeypatch.setattr(worker_health, "PING_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(worker_health, "DEAF_EXIT_S", 0.0)  # deaf from the first unanswered ping
     settings = dataclasses.replace(demo_settings, redis_url=redis_url)
-    beat = worker_health.Heartbeat(celery_app(settings), "celery@deaf-host")
+    left: list[bool] = []
+    beat = worker_health.Heartbeat(
+        celery_app(settings), "celery@deaf-host", on_deaf=lambda: left.append(True)
+    )
     with caplog.at_level(logging.INFO, logger="dashboard.jobs.worker_health"):
         assert beat.beat() is False
         assert beat.beat() is False
-    assert (
-        redis.Redis.from_url(redis_url).get(worker_health.KEY_PREFIX + "celery@deaf-host") is None
-    )
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
+    client = redis.Redis.from_url(redis_url)
+    assert client.hget(worker_health.HEARTBEATS_KEY, "celery@deaf-host") is None
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert lines[0] == (
+        "WARNING",
         "worker celery@deaf-host did not answer its own ping through the broker within 0.5 s; "
-        "it takes no jobs (restart it: see worker-check)"
-    ]
+        "it takes no jobs (restart it: see worker-check)",
+    )
+    assert [level for level, _ in lines[1:]] == ["ERROR", "ERROR"]  # the warning came once
+    assert "deaf to the broker" in lines[1][1] and "stopping it" in lines[1][1]
+    assert left == [True, True]

@@ -2,8 +2,9 @@
 
 Every :data:`HEARTBEAT_INTERVAL_S` seconds a thread in the worker's main process pings its own
 worker through the broker (the same broadcast ``python -m dashboard worker-check`` and ``celery
-inspect ping`` send) and, when the worker answers, writes the time to ``pricescope:worker:<name>``
-with a :data:`HEARTBEAT_TTL_S` expiry. A plain "I am alive" key would go on being written by a
+inspect ping`` send) and, when the worker answers, writes the time under its name in the Redis hash
+``pricescope:workers`` (one small hash: a reader needs no scan of a keyspace that also holds the
+query cache). A plain "I am alive" key would go on being written by a
 worker that is alive but deaf (after a Redis outage kombu can reconnect without consuming again,
 and then neither jobs nor pings reach it); a ping answered through the broker is what a job needs.
 ``/readyz`` reads these keys (:func:`heartbeat_ages`) and is ready while one is at most
@@ -29,9 +30,10 @@ from celery import Celery, signals
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "pricescope:worker:"
+HEARTBEATS_KEY = "pricescope:workers"
 HEARTBEAT_INTERVAL_S = 10.0
 PING_TIMEOUT_S = 5.0
+#: A heartbeat this old is dropped by its reader: its worker was killed without saying goodbye.
 HEARTBEAT_TTL_S = 300
 FRESH_HEARTBEAT_S = 60
 #: A worker that has not answered its own ping for this long while Redis itself answers is deaf:
@@ -72,15 +74,20 @@ def _our_logging(loglevel: Any = None, **_: Any) -> None:
 
 
 def heartbeat_ages(client: Any, now: float | None = None) -> list[float]:
-    """Seconds since each worker's last answered ping, from the heartbeat keys in Redis."""
+    """Seconds since each worker's last answered ping; heartbeats of long-gone workers are dropped."""
     moment = time.time() if now is None else now
-    keys = list(client.scan_iter(match=KEY_PREFIX + "*", count=100))
-    ages = []
-    for raw in client.mget(keys) if keys else []:
+    ages, gone = [], []
+    for name, raw in client.hgetall(HEARTBEATS_KEY).items():
         try:
-            ages.append(max(0.0, moment - float(raw)))
+            age = max(0.0, moment - float(raw))
         except (TypeError, ValueError):
-            continue  # expired between the scan and the read, or not ours
+            age = float("inf")  # not a time: not ours to trust
+        if age > HEARTBEAT_TTL_S:
+            gone.append(name)
+        else:
+            ages.append(age)
+    if gone:
+        client.hdel(HEARTBEATS_KEY, *gone)
     return ages
 
 
@@ -106,9 +113,9 @@ class Heartbeat:
     def stop(self) -> None:
         self._stopped.set()
         try:
-            self._client().delete(KEY_PREFIX + self.hostname)
-        except Exception as error:  # shutting down: the key expires on its own
-            logger.info("worker heartbeat key not removed: %s", type(error).__name__)
+            self._client().hdel(HEARTBEATS_KEY, self.hostname)
+        except Exception as error:  # shutting down: a reader drops it once it is old
+            logger.info("worker heartbeat not removed: %s", type(error).__name__)
 
     def _run(self) -> None:
         # The first beat soon after start, so /readyz sees a new worker within seconds.
@@ -140,7 +147,7 @@ class Heartbeat:
                 self._unanswered_since = None
                 self.on_deaf()
             return False
-        self._client().set(KEY_PREFIX + self.hostname, repr(time.time()), ex=HEARTBEAT_TTL_S)
+        self._client().hset(HEARTBEATS_KEY, self.hostname, repr(time.time()))
         self._beaten = True
         self._unanswered_since = None
         if self._failing is not None:
