@@ -32,8 +32,10 @@ from dashboard.compression import install_compression
 from dashboard.config import Settings
 from dashboard.datasets.web import install_upload_route
 from dashboard.errors import InputError
+from dashboard.health import install_health
 from dashboard.jobs.managers import background_manager
 from dashboard.request_checks import install_request_checks
+from dashboard.request_log import install_request_log
 from dashboard.services import Services
 from layouts.shell import shell
 
@@ -90,6 +92,8 @@ def create_app(
     callbacks.reviews.register(app, services)
     callbacks.decisions.register(app, services)
     _install_auth(app, settings, services)
+    install_request_log(app.server)  # after auth: its error handler for Exception is replaced
+    install_health(app.server, settings, services)  # /healthz, /readyz: ahead of every guard
     # After the sign-in guard: a caller without a session gets 401 before any shape check.
     install_request_checks(app.server, _callback_shape(app), app.config.requests_pathname_prefix)
     install_compression(app.server, app.config.routes_pathname_prefix)

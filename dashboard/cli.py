@@ -28,6 +28,7 @@ from dashboard.cli_publish import plan_publish, publish_scored_file
 from dashboard.cli_runs import add_runs_commands
 from dashboard.cli_summary import render_summary
 from dashboard.cli_users import add_users_commands
+from dashboard.cli_worker import add_worker_check_command
 from dashboard.datasets.mapping import ColumnMapping
 from dashboard.errors import InputError
 from dashboard.progress import Cancelled, ConsoleProgress, ProgressHook, no_progress
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_commands(subparsers, common)
     add_datasets_commands(subparsers, common)
     add_users_commands(subparsers, common)
+    add_worker_check_command(subparsers, common)
     return parser
 
 

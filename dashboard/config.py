@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dashboard.display import check_currency
 from dashboard.errors import InputError
+from dashboard.logs import log_format_from_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -47,6 +48,8 @@ class Settings:
     # Where runs live (PRICESCOPE_RUNS_URL): by default ``<data_dir>/runs``. Web and job workers on
     # different hosts must all name the same shared location.
     runs_url: str | None = None
+    # PRICESCOPE_LOG_FORMAT: "text" for a console, "json" (one object per line) for log platforms.
+    log_format: str = "text"
 
     @property
     def production(self) -> bool:
@@ -154,6 +157,7 @@ class Settings:
             ),
             currency=_currency_var(env),
             runs_url=env.get("PRICESCOPE_RUNS_URL", "").strip() or None,
+            log_format=log_format_from_env(env.get("PRICESCOPE_LOG_FORMAT", "")),
             reprice_max_change=_float_var(
                 env, "PRICESCOPE_REPRICE_MAX_CHANGE", cls.reprice_max_change, low=0.01, high=10.0
             ),

@@ -21,6 +21,7 @@ from flask import current_app, has_request_context
 from dashboard.auth import current_identity
 from dashboard.config import Settings
 from dashboard.jobs.queue import forwarded_caller
+from dashboard.jobs.worker_health import install_worker_heartbeat
 
 #: Seconds Celery allows beyond the job's own time limit (which the job enforces itself, with a
 #: clear reason) before it interrupts (soft) and then kills (hard) the task.
@@ -74,4 +75,5 @@ def celery_app(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
+    install_worker_heartbeat(app)  # /readyz and worker-check: see dashboard.jobs.worker_health
     return app
