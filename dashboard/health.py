@@ -30,7 +30,7 @@ from dashboard.config import Settings
 from dashboard.db import Database
 from dashboard.errors import InputError
 from dashboard.jobs.worker_health import CELERY_QUEUE, FRESH_HEARTBEAT_S, heartbeat_ages
-from dashboard.runs import ITEMS_FILE, RunStore
+from dashboard.runs import RunStore
 from dashboard.services import Services
 
 logger = logging.getLogger(__name__)
@@ -116,29 +116,34 @@ class Readiness:
             return report
 
     def _run(self) -> Check:
+        """Ready when the pages can show a run: the current one, checked against its manifest
+        (sizes, checksums, rows), or, when that one is damaged, the readable run the pages fall
+        back to (reported, but ready: every process would fall back alike)."""
         try:
-            info = self.runs.current()
-        except (InputError, OSError, ValueError, KeyError) as error:
-            return _failed("The current run's manifest cannot be read.", error)
-        if info is None:
+            run_id = self.runs.current_id()
+        except (OSError, ValueError) as error:
+            return _failed("The current run's pointer cannot be read.", error)
+        if run_id is None:
             return {"ok": False, "problem": "There is no current run."}
         try:
-            import pyarrow.parquet as pq
-
-            # The footer only: a missing, empty or truncated file fails here, in milliseconds.
-            rows = pq.read_metadata(self.runs.root / info.run_id / ITEMS_FILE).num_rows
-        except Exception as error:  # any failure to read means the run cannot be served
+            self.runs.check(run_id)
+        except InputError:
+            shown = self.runs.serving().run
+            if shown is None:
+                return {
+                    "ok": False,
+                    "run_id": run_id,
+                    "problem": "The current run cannot be read, and no other run can be shown.",
+                }
             return {
-                "run_id": info.run_id,
-                **_failed("The current run's items cannot be read.", error),
+                "ok": True,
+                "run_id": run_id,
+                "problem": "The current run cannot be read; the pages show another run.",
+                "shown_run_id": shown.run_id,
             }
-        if rows != info.rows:
-            return {
-                "ok": False,
-                "run_id": info.run_id,
-                "problem": "The current run's items do not match its manifest.",
-            }
-        return {"ok": True, "run_id": info.run_id}
+        except (OSError, ValueError) as error:
+            return {"run_id": run_id, **_failed("The current run cannot be read.", error)}
+        return {"ok": True, "run_id": run_id}
 
     def _database(self) -> Check:
         """``SELECT 1`` with a time limit. A probe still hanging (a dead host) is not repeated:

@@ -23,6 +23,7 @@ import pytest
 from dash import Input, Output
 from flask import Flask
 from test_db import postgres_url  # noqa: F401 (a fixture)
+from test_faults_runs import copy_of_current
 from test_jobs_celery import _free_port, _wait_until, redis_url  # noqa: F401 (a fixture)
 
 from dashboard.app_factory import create_app
@@ -156,8 +157,26 @@ def test_readyz_names_the_run_when_its_items_cannot_be_read(
     report = Readiness(services.runs, services.reviewing.database).report()
     assert report["failing"] == ["run"]
     assert report["checks"]["run"]["run_id"] == run_id
-    assert report["checks"]["run"]["problem"].startswith("The current run's items cannot be read")
+    assert report["checks"]["run"]["problem"].startswith("The current run cannot be read")
     assert str(data) not in json.dumps(report)
+
+
+def test_readyz_stays_ready_while_the_pages_fall_back_from_a_damaged_current_run(
+    demo_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data = _copy(demo_root, tmp_path_factory, "fallback")
+    settings = Settings(data_dir=data, auto_demo=False)
+    services = in_memory_services(settings)
+    copy_of_current(services.runs, make_current=False)
+    damaged = services.runs.current_id()
+    (settings.runs_dir / str(damaged) / ITEMS_FILE).write_bytes(b"")
+    report = Readiness(services.runs, services.reviewing.database).report()
+    assert report["failing"] == []
+    run = report["checks"]["run"]
+    shown = services.runs.serving().run  # the run the pages fall back to
+    assert shown is not None and shown.run_id != damaged
+    assert (run["run_id"], run["shown_run_id"]) == (damaged, shown.run_id)
+    assert run["problem"] == "The current run cannot be read; the pages show another run."
 
 
 def test_readiness_is_kept_for_a_moment_so_probes_do_not_hammer_the_database(
