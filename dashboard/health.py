@@ -135,12 +135,11 @@ class Readiness:
                     "run_id": run_id,
                     "problem": "The current run cannot be read, and no other run can be shown.",
                 }
-            return {
-                "ok": True,
-                "run_id": run_id,
-                "problem": "The current run cannot be read; the pages show another run.",
-                "shown_run_id": shown.run_id,
-            }
+            if shown.run_id == run_id:  # loaded before the damage: this process still has it
+                problem = "The current run's files are damaged; this process serves it from memory."
+            else:
+                problem = "The current run cannot be read; the pages show another run."
+            return {"ok": True, "run_id": run_id, "problem": problem, "shown_run_id": shown.run_id}
         except (OSError, ValueError) as error:
             return {"run_id": run_id, **_failed("The current run cannot be read.", error)}
         return {"ok": True, "run_id": run_id}

@@ -170,6 +170,7 @@ def test_readyz_stays_ready_while_the_pages_fall_back_from_a_damaged_current_run
     copy_of_current(services.runs, make_current=False)
     damaged = services.runs.current_id()
     (settings.runs_dir / str(damaged) / ITEMS_FILE).write_bytes(b"")
+    services = in_memory_services(settings)  # a process that had not loaded the run yet
     report = Readiness(services.runs, services.reviewing.database).report()
     assert report["failing"] == []
     run = report["checks"]["run"]
