@@ -19,7 +19,6 @@ from typing import Any, Protocol
 from flask import Flask, Response, abort, jsonify, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, login_user, logout_user
-from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.auth.identity import current_identity
@@ -101,14 +100,6 @@ def _configure_server(server: Flask, config: AuthConfig) -> None:
         server.config.update(DEBUG=False, PROPAGATE_EXCEPTIONS=False, TRAP_HTTP_EXCEPTIONS=False)
         # The platform's router terminates TLS and says so in X-Forwarded-Proto.
         server.wsgi_app = ProxyFix(server.wsgi_app, x_proto=1)  # type: ignore[method-assign]
-        server.register_error_handler(Exception, _no_traceback)
-
-
-def _no_traceback(error: Exception) -> Any:
-    if isinstance(error, HTTPException):
-        return error
-    logger.exception("unhandled error serving %s", request.path)
-    return InternalServerError("Something went wrong on the server; it has been logged.")
 
 
 def _active_user_loader(users: UserStore, health: DatabaseHealth) -> Callable[[str], Any]:
