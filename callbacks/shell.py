@@ -21,6 +21,7 @@ from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update, set_pro
 import callbacks.shell_database
 from dashboard.auth import RoleRefusedError, current_identity, require_role
 from dashboard.datasets.store import DatasetStore
+from dashboard.db.health import DatabaseUnavailableError
 from dashboard.errors import InputError
 from dashboard.ids import Shell
 from dashboard.jobs import job_book
@@ -209,7 +210,11 @@ def _job_toasts(
     if identity is None:
         return no_update, no_update
     since, told = remembered(announced, time.time())
-    records = job_book(services.settings).recent(limit=WATCHED_JOBS)
+    try:
+        with services.reviewing.health.guard("read the job notifications"):
+            records = job_book(services.settings).recent(limit=WATCHED_JOBS)
+    except DatabaseUnavailableError:  # read-only mode: the banner says so; notices wait for it
+        return no_update, no_update
     notices = finished_jobs(records, identity.name, since, told)
     if not notices:
         return no_update, no_update if isinstance(announced, dict) else remember(since, told, [])
