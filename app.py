@@ -24,6 +24,7 @@ from dashboard.app_factory import create_app
 from dashboard.bootstrap import ensure_current_run
 from dashboard.config import Settings
 from dashboard.errors import InputError
+from dashboard.jobs.reaper import start_reaper
 from dashboard.logs import configure_logging
 from dashboard.progress import ConsoleProgress
 
@@ -43,6 +44,9 @@ else:
 
 app = create_app(settings)
 server = app.server
+# Ends the jobs that have in fact ended (a dead worker, a restart), on a timer: in every web
+# process and in the Celery worker, which import this module too.
+start_reaper(settings)
 
 
 def __getattr__(name: str) -> Any:

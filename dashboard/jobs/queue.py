@@ -125,5 +125,7 @@ def start_page_job(
         who = caller.name if caller is not None else "nobody signed in"
         logger.warning("refused to start job %s for %s: %s", job_id, who, refusal)
         return {"job_id": job_id, "status": REFUSED, "error": refusal}
-    # This runs in a process of its own (a subprocess or a Celery pool child): disposable.
-    return run_job(settings, str(job_id), report=report, disposable=True)
+    # This runs in a process of its own (a spawned process or a Celery pool child): disposable.
+    # With a broker, an interrupted job goes back in the queue; without one it is offered again.
+    requeue = settings.redis_url is not None
+    return run_job(settings, str(job_id), report=report, disposable=True, requeue=requeue)
