@@ -44,7 +44,7 @@ def scoring_outcome(record: JobRecord | None, refused: str | None = None) -> Com
             [
                 html.Strong("Scoring interrupted: "),
                 interruption(record),
-                " The previous run stays current. ",
+                " The previous run stays current.",
                 retry_button(Data.RETRY, record.job_id),
             ],
             color="warning",

@@ -61,7 +61,7 @@ def outcome_alert(
             [
                 html.Strong("Interrupted: "),
                 interruption(record),
-                " Nothing was published. ",
+                " Nothing was published.",
                 retry_button(Jobs.RETRY, record.job_id),
             ],
             color="warning",
@@ -121,11 +121,12 @@ def retry_button(kind: str, job_id: str) -> Component:
         id={"type": kind, "job": job_id},
         size="sm",
         color="primary",
-        className="ms-1",
+        className="ms-2",
     )
 
 
 def interruption(record: JobRecord) -> str:
     """An interrupted job's reason, under a title that already says "Interrupted"."""
-    reason = record.error or "its process was stopped before it finished."
-    return reason.removeprefix("interrupted: ")
+    reason = record.error or "its process was stopped before it finished"
+    # The alert's title says "Interrupted" and its button "Retry": the reason says only why.
+    return reason.removeprefix("interrupted: ").removesuffix(" — retry it").rstrip(".") + "."

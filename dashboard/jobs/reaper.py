@@ -75,8 +75,8 @@ def interrupt_orphans(book: JobBook, host: str | None = None) -> list[JobRecord]
         if record.status != RUNNING or not _gone_from(record, host):
             continue
         reason = (
-            f"interrupted: the server stopped while the job ran ({record.stage!r}); "
-            "its process is gone — retry it"
+            f"interrupted: its process is gone (the server restarted, or the process was "
+            f"killed) during {record.stage!r} — retry it"
         )
         stamp = time.time()
         done = book.update(record.job_id, status=INTERRUPTED, finished_at=stamp, error=reason)
