@@ -9,6 +9,7 @@ interval and stale bound are shortened through the environment, so nothing waits
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -23,10 +24,13 @@ import psutil
 import pytest
 import requests
 
+from dashboard.app_factory import create_app
 from dashboard.config import Settings
+from dashboard.ids import Jobs
 from dashboard.jobs import JobBook, TransactionSource, job_book, parse_scope
 from dashboard.jobs.records import JOBS_PAGE, JobRecord
 from dashboard.runs import RunStore
+from testkit.callback_requests import callback_payload, find_callback
 from testkit.servers import (
     REDIS,
     Child,
@@ -296,3 +300,30 @@ def test_diskcache_job_process_holds_no_socket_and_sigterm_interrupts_it(
             restarted.stop()
         if job_pid is not None and psutil.pid_exists(job_pid):
             os.kill(job_pid, signal.SIGKILL)
+
+
+# -- a full disk --------------------------------------------------------------------------------
+def test_a_disk_too_full_to_start_a_job_gets_a_sentence_not_a_500(
+    demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = create_app(demo_settings).server.test_client()
+    jobs_dir = str(demo_settings.jobs_dir)
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", jobs_dir)
+
+    monkeypatch.setattr(JobBook, "create", disk_full)
+    dependencies = client.get("/_dash-dependencies").get_json()
+    spec = find_callback(dependencies, output=f"{Jobs.REQUEST}.data", trigger=str(Jobs.RECOMPUTE))
+    values = {
+        f"{Jobs.RECOMPUTE}.n_clicks": 1,
+        f"{Jobs.PERIOD}.value": "12m",
+        f"{Jobs.DATASET}.value": "demo",
+    }
+    body = callback_payload(spec, values, [f"{Jobs.RECOMPUTE}.n_clicks"])
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    shown = answer.get_json()["response"][str(Jobs.SCOPE_ERROR)]["children"]
+    assert shown.startswith("Not enough disk space to start the job: No space left on device")
+    assert jobs_dir in shown
+    assert str(Jobs.REQUEST) not in answer.get_json()["response"]  # nothing queued
