@@ -25,12 +25,15 @@ import pytest
 import requests
 
 from dashboard.app_factory import create_app
+from dashboard.auth import Identity, Role
+from dashboard.auth.identity import LOCAL_ADMIN
 from dashboard.config import Settings
-from dashboard.ids import Jobs
+from dashboard.ids import Data, Jobs
 from dashboard.jobs import JobBook, TransactionSource, job_book, parse_scope
-from dashboard.jobs.records import JOBS_PAGE, JobRecord
+from dashboard.jobs.dataset_jobs import queue_score_job
+from dashboard.jobs.records import DATA_PAGE, JOBS_PAGE, JobRecord
 from dashboard.runs import RunStore
-from testkit.callback_requests import callback_payload, find_callback
+from testkit.callback_requests import callback_payload, find_callback, id_key
 from testkit.servers import (
     REDIS,
     Child,
@@ -327,3 +330,26 @@ def test_a_disk_too_full_to_start_a_job_gets_a_sentence_not_a_500(
     assert shown.startswith("Not enough disk space to start the job: No space left on device")
     assert jobs_dir in shown
     assert str(Jobs.REQUEST) not in answer.get_json()["response"]  # nothing queued
+
+
+def test_retry_on_the_data_page_queues_the_interrupted_scoring_again(
+    demo_settings: Settings,
+) -> None:
+    client = create_app(demo_settings).server.test_client()
+    book = job_book(demo_settings)
+    analyst = Identity("ana", Role.ANALYST)
+    first = queue_score_job(demo_settings, book, "demo", None, analyst)["job_id"]
+    book.finish(first, "interrupted", error="interrupted: its worker stopped responding — retry it")
+    button = {"type": str(Data.RETRY), "job": first}
+    pattern = id_key({"type": str(Data.RETRY), "job": ["ALL"]})
+    dependencies = client.get("/_dash-dependencies").get_json()
+    spec = find_callback(dependencies, output=f"{Data.REQUEST}.data", trigger=id_key(button))
+    changed = f"{id_key(button)}.n_clicks"
+    body = callback_payload(spec, {changed: 1}, [changed], {pattern: [button]})
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    request = answer.get_json()["response"][str(Data.REQUEST)]["data"]
+    again = _record(book, request["job_id"])
+    assert again.job_id != first and again.status == "queued"
+    assert again.scope == _record(book, first).scope and again.origin == DATA_PAGE
+    assert again.started_by == LOCAL_ADMIN  # the one who clicked, not the first job's analyst
