@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -57,6 +58,8 @@ FAULT_ENV = {
 #: How long a test waits for a job on the small demo to get somewhere (seconds, generous: the
 #: machine is shared; nothing asserts a duration).
 JOB_WAIT_S = 150
+#: How long a platform waits after SIGTERM before it kills a process (Heroku: 30 s).
+PLATFORM_GRACE_S = 30
 #: Above Linux's largest process id: a process that is certainly gone.
 NO_SUCH_PID = 2**22 + 1
 
@@ -223,7 +226,11 @@ def test_sigterm_to_the_worker_requeues_its_job_which_then_runs(
         start_jobs_page_job(celery_site["url"], queued)
         _fitting(book, queued["job_id"])
         worker.signal_group(signal.SIGTERM)  # a restart: every process of the worker
-        worker.process.wait(timeout=60)
+        try:
+            worker.process.wait(timeout=PLATFORM_GRACE_S)
+        except subprocess.TimeoutExpired:  # what the platform then does
+            worker.signal_group(signal.SIGKILL)
+            worker.process.wait(timeout=10)
         record = _record(book, queued["job_id"])
         assert record.status == "queued", f"{record}\n{worker.tail()}"
         assert (record.error or "").startswith("interrupted: ")

@@ -12,12 +12,12 @@ the background job with the arguments.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
-from celery.exceptions import Reject
 from dash import CeleryManager, DiskcacheManager, hooks
 from flask import current_app, has_request_context
 
@@ -26,6 +26,8 @@ from dashboard.config import Settings
 from dashboard.jobs.queue import forwarded_caller
 from dashboard.jobs.runner import JobRequeued
 from dashboard.jobs.spawned import spawn_job
+
+logger = logging.getLogger(__name__)
 
 #: Seconds Celery allows beyond the job's own time limit (which the job enforces itself, with a
 #: clear reason) before it interrupts (soft) and then kills (hard) the task.
@@ -112,15 +114,25 @@ def private_dir(path: Path) -> Path:
 
 class JobTask(Task):
     """The task class of every job: a job interrupted by its process being stopped (a restart,
-    a deploy) gives its message back to the broker, so a worker runs it again. Dash's task body
-    turns every ``Exception`` into an error result, so the job signals this with the
-    ``BaseException`` :class:`JobRequeued`, and the task turns it into Celery's ``Reject``."""
+    a deploy) is sent to the broker again, so a worker runs it again. Dash's task body turns
+    every ``Exception`` into an error result, so the job signals this with the ``BaseException``
+    :class:`JobRequeued`, and the task turns it into a Celery retry.
+
+    A retry, not a ``Reject(requeue=True)``: a reject is passed on to the broker by the worker's
+    main process, which a restart is stopping at the same moment (seen: it never passed it on,
+    and the job came back only after the visibility timeout). A retry is published from the
+    pool process itself, at once.
+    """
+
+    #: An interrupted job may be interrupted again by the next restart: no limit.
+    max_retries = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().__call__(*args, **kwargs)
         except JobRequeued as requeued:
-            raise Reject(f"job {requeued} interrupted: back in the queue", requeue=True) from None
+            logger.warning("job %s sent back to the queue", requeued)
+            raise self.retry(countdown=0) from None
 
 
 def visibility_timeout(settings: Settings) -> int:
