@@ -6,9 +6,9 @@ With ``REDIS_URL`` set, recompute jobs run on Celery workers built from this sam
 
 Prefork, so that a job that does not stop at a cancel can end its own process (see
 ``dashboard.jobs.runner``) and the pool starts a fresh one for the next job. A cancel goes
-through the job's record, never through a Celery revoke with terminate: a SIGTERM the job turned
-into a cancel left the single pool process flagged as terminated while it finished the job, and a
-job queued behind it could wait longer than the page did.
+through the job's record, never through a Celery revoke with terminate: a SIGTERM is what a
+restart or a deploy sends, and the job reads it as an interruption (it goes back in the queue),
+never as the analyst's cancel.
 
 On first start this generates the demo catalogue and scores it (a progress bar shows the stages);
 later starts reuse the current run and serve within seconds.
@@ -24,6 +24,7 @@ from dashboard.app_factory import create_app
 from dashboard.bootstrap import ensure_current_run
 from dashboard.config import Settings
 from dashboard.errors import InputError
+from dashboard.jobs.reaper import start_reaper
 from dashboard.logs import configure_logging
 from dashboard.progress import ConsoleProgress
 
@@ -43,6 +44,9 @@ else:
 
 app = create_app(settings)
 server = app.server
+# Ends the jobs that have in fact ended (a dead worker, a restart), on a timer: in every web
+# process and in the Celery worker, which import this module too.
+start_reaper(settings)
 
 
 def __getattr__(name: str) -> Any:

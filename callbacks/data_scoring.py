@@ -19,12 +19,14 @@ from dashboard.datasets.web import DATASET_ROLE, upload_area
 from dashboard.errors import InputError
 from dashboard.ids import Data
 from dashboard.jobs import JobRecord, job_book
-from dashboard.jobs.dataset_jobs import queue_score_job
+from dashboard.jobs.dataset_jobs import SCORE_KIND, queue_score_job
+from dashboard.jobs.queue import start_failure
 from dashboard.jobs.records import DATA_PAGE, check_job_id
 from dashboard.run_choice import run_address
 from dashboard.services import Services
 from layouts.data import datasets_view
-from layouts.data_upload import refusal, scoring_outcome, success_note
+from layouts.data_scoring import scoring_outcome
+from layouts.data_upload import refusal, success_note
 from layouts.jobs_outcome import job_progress_view
 
 EXPLORER_PATH = "/explorer"
@@ -57,6 +59,7 @@ def _register_queue(app: Dash, services: Services) -> None:
         Output(Data.UPLOADED, "data", allow_duplicate=True),
         Input(Data.SCORE, "n_clicks"),
         Input({"type": Data.SCORE_LATEST, "dataset": ALL}, "n_clicks"),
+        Input({"type": Data.RETRY, "job": ALL}, "n_clicks"),
         State({"type": Data.ROLE, "column": ALL}, "value"),
         State({"type": Data.LABEL, "column": ALL}, "value"),
         State(Data.NAME, "value"),
@@ -68,6 +71,7 @@ def _register_queue(app: Dash, services: Services) -> None:
     def queue_scoring(
         clicks: object,
         latest_clicks: object,
+        retries: object,
         roles: object,
         labels: object,
         name: object,
@@ -94,6 +98,9 @@ def _register_queue(app: Dash, services: Services) -> None:
         if running is not None and running.active:
             return refuse("A scoring job from this page is still running: wait or cancel it.")
         try:
+            if isinstance(trigger, dict) and trigger.get("type") == Data.RETRY:
+                request = _retry(services, trigger.get("job"), caller)
+                return request, None, None, no_update, no_update
             if isinstance(trigger, dict):
                 slug = check_slug(trigger.get("dataset"))
                 request = queue_score_job(services.settings, book, slug, None, caller)
@@ -114,8 +121,25 @@ def _register_queue(app: Dash, services: Services) -> None:
             )
         except InputError as error:
             return refuse(str(error))
+        except OSError as error:
+            return refuse(start_failure(error))
         saved = success_note(f"Saved {info.name} · {version.label}; scoring it now.")
         return request, None, saved, datasets_view(services, may_write=True), None
+
+
+def _retry(services: Services, job_id: object, caller: Identity) -> dict[str, str]:
+    """Queues the interrupted scoring job ``job_id`` again, as ``caller``, on this page."""
+    previous = job_book(services.settings).get(check_job_id(job_id))
+    if previous is None or previous.scope.get("kind") != SCORE_KIND:
+        raise InputError("There is no such scoring job to retry.")
+    version = previous.scope.get("version")
+    return queue_score_job(
+        services.settings,
+        job_book(services.settings),
+        check_slug(previous.scope.get("dataset")),
+        version if isinstance(version, str) else None,
+        caller,
+    )
 
 
 def _register_job(app: Dash, services: Services) -> None:

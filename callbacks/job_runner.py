@@ -21,7 +21,7 @@ from dash import Dash, Input, Output, ctx
 from dashboard.auth import current_identity
 from dashboard.jobs import JobRecord, job_book
 from dashboard.jobs.lookup import followed_job
-from dashboard.jobs.managers import CALLER_DATA
+from dashboard.jobs.managers import CALLER_DATA, mark_page_job
 from dashboard.jobs.queue import REFUSED, caller_from_forwarded, start_page_job
 from dashboard.services import Services
 
@@ -30,18 +30,20 @@ POLL_INTERVAL_MS = 1_000
 
 
 def register_job_runner(app: Dash, services: Services, *, request: str, result: str) -> None:
-    @app.callback(
-        Output(result, "data"),
-        Input(request, "data"),
-        background=True,
-        interval=POLL_INTERVAL_MS,
-        prevent_initial_call=True,
-    )
     def run_page_job(queued: object) -> dict[str, Any]:
         # Any client can POST here with a job id it saw: the job checks its caller (forwarded by
         # Dash with the context) and the ticket only the queueing page was given, where it runs.
         caller = caller_from_forwarded(ctx.custom_data.get(CALLER_DATA))
         return start_page_job(services.settings, queued, caller)
+
+    # Marked before Dash registers it: without a broker it runs in a freshly spawned process.
+    app.callback(
+        Output(result, "data"),
+        Input(request, "data"),
+        background=True,
+        interval=POLL_INTERVAL_MS,
+        prevent_initial_call=True,
+    )(mark_page_job(run_page_job))
 
 
 def job_owner(services: Services) -> str | None:

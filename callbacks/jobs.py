@@ -26,6 +26,7 @@ from dashboard.jobs.queue import (
     JOB_ROLE,
     queue_job,
     scope_to_queue,
+    start_failure,
 )
 from dashboard.jobs.records import JOBS_PAGE, check_job_id
 from dashboard.services import Services
@@ -81,6 +82,7 @@ def _register_queue(app: Dash, services: Services) -> None:
         Output(Jobs.SCOPE_ERROR, "children"),
         Input(Jobs.RECOMPUTE, "n_clicks"),
         Input({"type": Jobs.RERUN, "job": ALL}, "n_clicks"),
+        Input({"type": Jobs.RETRY, "job": ALL}, "n_clicks"),
         State(Jobs.PERIOD, "value"),
         State(Jobs.DATES, "start_date"),
         State(Jobs.DATES, "end_date"),
@@ -92,6 +94,7 @@ def _register_queue(app: Dash, services: Services) -> None:
     def queue(
         clicks: object,
         reruns: object,
+        retries: object,
         period: object,
         start: object,
         end: object,
@@ -119,6 +122,8 @@ def _register_queue(app: Dash, services: Services) -> None:
             return queued, None
         except InputError as error:
             return no_update, str(error)
+        except OSError as error:
+            return no_update, start_failure(error)
 
 
 def _analyst(services: Services) -> Identity | str:

@@ -38,6 +38,7 @@ def register_follow(app: Dash, services: Services) -> None:
         Output(Jobs.RECOMPUTE, "disabled", allow_duplicate=True),
         Output(Jobs.OUTCOME, "children"),
         Output(Jobs.FOLLOWED, "data"),
+        Output(Jobs.NOTE, "children", allow_duplicate=True),
         # Not the background callback's result: Dash holds back a callback while one of its
         # inputs is the output of a callback still running, and the job runs for minutes.
         Input(Jobs.TICK, "n_intervals"),
@@ -49,18 +50,19 @@ def register_follow(app: Dash, services: Services) -> None:
     def follow(tick: object, request: object, dataset: object, drawn: object) -> tuple[Any, ...]:
         record = my_job(services)
         if record is None:
-            return (no_update,) * 8
+            return (no_update,) * 9
         now_drawn = {"job_id": record.job_id, "status": record.status}
         progress = job_progress_view(record)
         if record.active:
             # Cancel stays enabled until the job is told to stop; Recompute waits for the end.
             controls = [record.cancel_requested, True]
             outcome: Any = None if now_drawn != drawn else no_update
-            return (*progress, *controls, outcome, now_drawn)
+            return (*progress, *controls, outcome, now_drawn, no_update)
         if now_drawn == drawn:
-            return (no_update,) * 8  # ended and drawn already
+            return (no_update,) * 9  # ended and drawn already
         ready = isinstance(dataset, str) and scope_filters(services, dataset)[1]
-        return (*progress, True, not ready, _outcome(services, record), now_drawn)
+        # "Stopping job…" no longer applies: the outcome says how it ended.
+        return (*progress, True, not ready, _outcome(services, record), now_drawn, None)
 
 
 def _outcome(services: Services, record: JobRecord) -> Any:

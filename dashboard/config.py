@@ -33,6 +33,10 @@ class Settings:
     redis_url: str | None = None
     # A recompute job is stopped (and shown as failed) after this many seconds.
     job_time_limit: int = 900
+    # A running job whose heartbeat is older than this is interrupted (its worker is gone); the
+    # reaper looks every ``job_reaper_interval_s`` seconds, in every web process and worker.
+    job_stale_after_s: float = 20.0
+    job_reaper_interval_s: float = 10.0
     secret_key: str | None = None
     database_url: str | None = None
     # Limits on what an analyst may upload as a dataset (the Data page, the datasets CLI).
@@ -154,6 +158,12 @@ class Settings:
             ),
             job_time_limit=_int_var(
                 env, "PRICESCOPE_JOB_TIME_LIMIT", cls.job_time_limit, low=10, high=86_400
+            ),
+            job_stale_after_s=_float_var(
+                env, "PRICESCOPE_JOB_STALE_S", cls.job_stale_after_s, low=2.0, high=3_600.0
+            ),
+            job_reaper_interval_s=_float_var(
+                env, "PRICESCOPE_REAPER_INTERVAL_S", cls.job_reaper_interval_s, low=0.2, high=600.0
             ),
             currency=_currency_var(env),
             runs_url=env.get("PRICESCOPE_RUNS_URL", "").strip() or None,

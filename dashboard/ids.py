@@ -178,6 +178,7 @@ class Jobs(StrEnum):
     JOBS_TABLE = "jobs-table"
     RERUN = "jobs-rerun"  # pattern-matching type: {"type": …, "job": <job id>}
     STOP = "jobs-stop"  # pattern-matching type: {"type": …, "job": <job id>}
+    RETRY = "jobs-retry"  # the interrupted job's Retry; pattern-matching: {"type": …, "job": <id>}
     FOLLOWED = "jobs-followed"  # store: {"job_id", "status"} of the analyst's job as drawn
     VIEW_RUN = "jobs-view-run"  # the finished job's run, opened without making it current
     # The finished job's run → confirm; pattern-matching type: {"type": …, "run": <run id>}
@@ -226,6 +227,7 @@ class Data(StrEnum):
     TIMING = "data-timing"
     CANCEL = "data-cancel"
     CANCEL_NOTE = "data-cancel-note"
+    RETRY = "data-retry"  # interrupted scoring's Retry; pattern-matching: {"type": …, "job": <id>}
     OUTCOME = "data-outcome"
     TICK = "data-tick"  # redraws the analyst's scoring job from its record
     FOLLOWED = "data-followed"  # store: {"job_id", "status"} of the scoring job as drawn

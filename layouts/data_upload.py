@@ -20,10 +20,6 @@ from dashboard.datasets.uploads import Upload
 from dashboard.display import humanize
 from dashboard.formatting import count
 from dashboard.ids import Data
-from dashboard.jobs import JobRecord
-from dashboard.jobs.records import CACHED, CANCELLED, DONE
-from dashboard.run_choice import run_address
-from layouts.shell import make_current_button
 from layouts.widgets import dom_id, job_progress
 
 HIDDEN = {"display": "none"}
@@ -363,38 +359,3 @@ def refusal(sentence: str) -> Component:
 
 def success_note(sentence: str) -> Component:
     return dbc.Alert(sentence, color="success", className="py-2 mb-0", dismissable=True)
-
-
-def scoring_outcome(record: JobRecord | None, refused: str | None = None) -> Component | None:
-    """How this page's last scoring job ended, or nothing while it runs."""
-    if refused is not None:
-        return refusal(refused)
-    if record is None or record.active:
-        return None
-    if record.status in {DONE, CACHED} and record.run_id is not None:
-        return dbc.Alert(
-            [
-                html.Strong("Scored: "),
-                f"{record.scope_label.removeprefix('Score ')}. ",
-                dcc.Link(
-                    "Open in Explorer",
-                    href=run_address("/explorer", record.run_id),
-                    className="alert-link",
-                ),
-                " · ",
-                # Published, not current: everyone else sees it once someone decides.
-                make_current_button(record.run_id, class_name="ms-1"),
-            ],
-            color="success",
-            className="mb-0",
-        )
-    title = "Cancelled: " if record.status == CANCELLED else "Scoring failed: "
-    return dbc.Alert(
-        [
-            html.Strong(title),
-            record.error or "no reason was recorded.",
-            " The previous run stays current.",
-        ],
-        color="warning" if record.status == CANCELLED else "danger",
-        className="mb-0",
-    )

@@ -13,14 +13,14 @@ from dash.development.base_component import Component
 from dashboard.ids import Jobs
 from dashboard.jobs import JobRecord, snapshot
 from dashboard.jobs.dataset_jobs import SCORE_KIND
-from dashboard.jobs.records import CACHED, CANCELLED, DONE
+from dashboard.jobs.records import CACHED, CANCELLED, DONE, INTERRUPTED, QUEUED
 from dashboard.runs import RunInfo
 from layouts.jobs_tables import duration, epoch_time
 from layouts.shell import make_current_button
 
 #: The stage line when the analyst has no recent job.
 IDLE = "You have no recent job: choose a scope and press Recompute."
-_ENDED = {DONE: "Finished", CACHED: "Finished", CANCELLED: "Cancelled"}
+_ENDED = {DONE: "Finished", CACHED: "Finished", CANCELLED: "Cancelled", INTERRUPTED: "Interrupted"}
 
 
 def progress_parts(snap: dict[str, Any]) -> list[Any]:
@@ -38,6 +38,8 @@ def job_progress_view(record: JobRecord) -> list[Any]:
     value, label, stage, timing = progress_parts(snapshot(record))
     if record.active and record.cancel_requested:
         stage = f"stopping… ({stage})"
+    elif record.status == QUEUED and record.error:
+        stage = f"{stage}: {record.error}"
     elif not record.active:
         stage = _ENDED.get(record.status, "Failed")
         value, label = (100.0, "100 %") if record.status in {DONE, CACHED} else (value, label)
@@ -54,6 +56,17 @@ def outcome_alert(
         return None
     if record.status in {DONE, CACHED}:
         return html.Div([_ready(record, run), _warnings_alert(warnings)])
+    if record.status == INTERRUPTED:
+        return dbc.Alert(
+            [
+                html.Strong("Interrupted: "),
+                interruption(record),
+                " Nothing was published.",
+                retry_button(Jobs.RETRY, record.job_id),
+            ],
+            color="warning",
+            className="mb-0",
+        )
     colour = "warning" if record.status == CANCELLED else "danger"
     failed = "Scoring failed: " if record.scope.get("kind") == SCORE_KIND else "Recompute failed: "
     title = "Cancelled: " if record.status == CANCELLED else failed
@@ -99,3 +112,21 @@ def _warnings_alert(warnings: tuple[str, ...]) -> Component | None:
         className="mb-0",
         id=Jobs.OUTCOME_WARNINGS,
     )
+
+
+def retry_button(kind: str, job_id: str) -> Component:
+    """Retry for an interrupted job: one click queues the same scope again, as the clicker."""
+    return dbc.Button(
+        "Retry",
+        id={"type": kind, "job": job_id},
+        size="sm",
+        color="primary",
+        className="ms-2",
+    )
+
+
+def interruption(record: JobRecord) -> str:
+    """An interrupted job's reason, under a title that already says "Interrupted"."""
+    reason = record.error or "its process was stopped before it finished"
+    # The alert's title says "Interrupted" and its button "Retry": the reason says only why.
+    return reason.removeprefix("interrupted: ").removesuffix(" — retry it").rstrip(".") + "."

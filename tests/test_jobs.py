@@ -16,7 +16,7 @@ import pytest
 from dashboard.aggregation import TransactionScope
 from dashboard.config import Settings
 from dashboard.errors import InputError
-from dashboard.jobs import JobBook, TransactionSource, job_book, parse_scope, run_job, runner
+from dashboard.jobs import JobBook, TransactionSource, job_book, parse_scope, run_job, runner, watch
 from dashboard.jobs.records import (
     CANCEL_QUIET_S,
     QUEUE_TIMEOUT_S,
@@ -84,13 +84,32 @@ def _running(**changes: object) -> JobRecord:
     return replace(record, status="running", started_at=100.0, heartbeat_at=100.0, **changes)  # type: ignore[arg-type]
 
 
-def test_a_job_whose_heartbeat_stopped_is_failed_with_a_reason() -> None:
+def test_a_job_whose_heartbeat_stopped_is_interrupted_with_a_reason() -> None:
     assert effective_end(_running(), now=100.0 + STALE_AFTER_S - 1) is None
     status, reason = effective_end(
         _running(stage="fitting fold 2/5"), now=100.0 + STALE_AFTER_S + 1
     )  # type: ignore[misc]
-    assert status == "failed"
+    assert status == "interrupted"
     assert "stopped responding" in reason and "fitting fold 2/5" in reason
+    assert "retry it" in reason and "cancelled" not in reason
+    # The bound is the deployment's: a shorter one ends the job sooner.
+    assert effective_end(_running(), now=104.0, stale_after_s=3.0) is not None
+
+
+def test_a_quiet_job_nobody_cancelled_is_never_called_cancelled() -> None:
+    status, reason = effective_end(_running(), now=100.0 + STALE_AFTER_S + 1)  # type: ignore[misc]
+    assert status != "cancelled" and "analyst" not in reason
+
+
+def test_a_requeued_job_nobody_takes_back_is_interrupted_not_failed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    book = JobBook(tmp_path)
+    record = book.create({}, "x", "local")
+    book.update(record.job_id, status="running", started_at=record.created_at)
+    requeued = watch.put_back_in_queue(book, record.job_id)
+    assert requeued is not None and requeued.status == "queued" and requeued.started_at is None
+    assert book.reap(now=requeued.created_at + 5) == []  # its queue time starts again
+    (ended,) = book.reap(now=(requeued.heartbeat_at or 0) + QUEUE_TIMEOUT_S + 1)
+    assert ended.status == "interrupted" and "retry it" in (ended.error or "")
 
 
 def test_a_cancelled_job_that_went_quiet_is_cancelled() -> None:
@@ -200,10 +219,10 @@ def test_cancel_stops_a_running_job_and_leaves_no_run(demo_settings: Settings) -
     assert not list(demo_settings.runs_dir.glob(".staging-*"))
 
 
-def test_a_terminate_signal_mid_fit_ends_the_job_as_cancelled(demo_settings: Settings) -> None:
-    """A Celery revoke terminates the job's process with SIGTERM, often in the middle of a model
-    fit: the job must read as cancelled (not failed with whatever the fit raised) and publish
-    nothing."""
+def test_a_terminate_signal_mid_fit_ends_the_job_as_interrupted(demo_settings: Settings) -> None:
+    """A restart or a deploy stops the job's process with SIGTERM, often in the middle of a model
+    fit: the job must read as interrupted and retryable (not failed with whatever the fit raised,
+    and never "cancelled by the analyst", who asked for nothing) and publish nothing."""
     book = job_book(demo_settings)
     job_id = _queue(demo_settings, {"period": "24m"})
     child = _run_in_child(demo_settings, job_id)
@@ -212,7 +231,8 @@ def test_a_terminate_signal_mid_fit_ends_the_job_as_cancelled(demo_settings: Set
     os.kill(child.pid, signal.SIGTERM)
     child.join(timeout=30)
     record = book.get(job_id)
-    assert record is not None and record.status == "cancelled", record
+    assert record is not None and record.status == "interrupted", record
+    assert "restart or deploy" in (record.error or "") and "analyst" not in (record.error or "")
     assert len(RunStore(demo_settings.runs_dir).list_runs()) == 1
 
 
@@ -272,3 +292,57 @@ def test_a_stop_that_surfaces_as_another_error_inside_native_code_is_still_a_can
     final = run_job(demo_settings, job_id)
     assert final["status"] == "cancelled", final
     assert "PEP 3118" not in str(final.get("error"))
+
+
+def test_with_a_broker_a_terminated_job_goes_back_in_the_queue_and_runs_again(
+    demo_settings: Settings,
+) -> None:
+    """With Celery, the interrupted job is put back in the queue (its task then gives the message
+    back to Redis), and the worker that takes it again runs it from the start."""
+    book = job_book(demo_settings)
+    job_id = _queue(demo_settings, {"period": "24m"})
+    child = multiprocessing.get_context("fork").Process(
+        target=run_job, args=(demo_settings, job_id), kwargs={"disposable": True, "requeue": True}
+    )
+    child.start()
+    _wait_for_stage(book, job_id, "fitting fold")
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGTERM)
+    child.join(timeout=30)
+    assert child.exitcode != 0  # JobRequeued left the process: the task rejects its message
+    record = book.get(job_id)
+    assert record is not None and record.status == "queued", record
+    assert "back in the queue" in (record.error or "")
+    assert run_job(demo_settings, job_id)["status"] == "done"
+    assert book.get(job_id).error is None  # type: ignore[union-attr]
+
+
+def test_the_heartbeat_survives_any_store_error_with_one_log_line(
+    tmp_path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Redis errors are not OSError: the heartbeat must catch everything, log one line (not a
+    traceback per beat), and keep beating."""
+    book = JobBook(tmp_path)
+    record = book.create({}, "x", "local")
+    beats: list[float] = []
+
+    class StoreDownError(Exception):
+        pass
+
+    def failing_update(job_id: str, **changes: object) -> None:
+        beats.append(time.monotonic())
+        raise StoreDownError("Connection refused\nsecond line of a long message")
+
+    monkeypatch.setattr(book, "update", failing_update)
+    job_watch = watch.JobWatch(book, record.job_id, None, time_limit=60)
+    with caplog.at_level("WARNING", logger="dashboard.jobs.watch"):
+        job_watch.start()
+        deadline = time.monotonic() + 10
+        while len(beats) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        job_watch.stop()
+    assert len(beats) >= 4  # still beating after failures
+    lines = [r for r in caplog.records if "heartbeat" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].exc_info is None
+    assert "StoreDownError: Connection refused" in lines[0].getMessage()
+    assert "second line" not in lines[0].getMessage()

@@ -16,7 +16,7 @@ from dash.development.base_component import Component
 from dashboard.config import Settings
 from dashboard.jobs import job_book
 from dashboard.jobs.lookup import RECENT_S, followed_job
-from dashboard.jobs.records import CANCELLED, DATA_PAGE, DONE, FAILED, JOBS_PAGE
+from dashboard.jobs.records import CANCELLED, DATA_PAGE, DONE, FAILED, INTERRUPTED, JOBS_PAGE
 from dashboard.publishing import publish_scored
 from dashboard.run_notices import make_current_question
 from dashboard.runs import RunStore
@@ -68,14 +68,14 @@ def test_a_page_follows_its_analysts_newest_job_from_that_page(tmp_path: Path) -
     assert ann_old.job_id != ann_new.job_id
 
 
-def test_a_running_job_whose_process_died_is_shown_as_failed(tmp_path: Path) -> None:
+def test_a_running_job_whose_process_died_is_shown_as_interrupted(tmp_path: Path) -> None:
     book = job_book(Settings(data_dir=tmp_path))
     record = book.create({"period": "12m"}, "12 months", "ann", origin=JOBS_PAGE)
     long_ago = time.time() - 600
     book.update(record.job_id, status="running", started_at=long_ago, heartbeat_at=long_ago)
     found = followed_job(book, "ann", JOBS_PAGE, 900)
-    assert found is not None and found.status == FAILED
-    assert "stopped responding" in (found.error or "")
+    assert found is not None and found.status == INTERRUPTED
+    assert "stopped responding" in (found.error or "") and "retry it" in (found.error or "")
 
 
 def test_the_progress_of_a_running_and_an_ended_job(tmp_path: Path) -> None:
@@ -98,6 +98,12 @@ def test_the_progress_of_a_running_and_an_ended_job(tmp_path: Path) -> None:
     failed = replace(running, status=FAILED, error="No order lines fall in the period.")
     assert text_of(outcome_alert(failed)).startswith("Recompute failed:")
     assert outcome_alert(running) is None
+    interrupted = replace(running, status=INTERRUPTED, error="interrupted: … — retry it")
+    assert job_progress_view(interrupted)[2] == "Interrupted"
+    alert = outcome_alert(interrupted)
+    assert text_of(alert).startswith("Interrupted:") and "…." in text_of(alert)
+    assert "interrupted:" not in text_of(alert)
+    assert "Retry" in text_of(alert) and "Cancel" not in text_of(alert)
 
 
 def _leaky_table(rows: int = 240) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import pytest
 from dash.development.base_component import Component
 
 import layouts.data
+import layouts.data_scoring
 import layouts.data_upload
 import layouts.decisions
 import layouts.explorer
@@ -34,7 +35,7 @@ from dashboard.config import Settings
 from dashboard.datasets.profile import profile_table
 from dashboard.ids import Explorer
 from dashboard.jobs import job_book
-from dashboard.jobs.records import DONE
+from dashboard.jobs.records import DONE, INTERRUPTED
 from dashboard.run_notices import JobNotice
 from dashboard.services import Services
 from layouts.login import login_page
@@ -117,10 +118,15 @@ def _drawn_job_pieces(services: Services) -> list[Component]:
     finished = replace(queued, status=DONE, started_at=1.0, finished_at=2.0, run_id=runs[0].run_id)
     # The finished job's outcome: View run, Make current… and the run's scoring warnings.
     outcome = layouts.jobs_outcome.outcome_alert(finished, runs[0], ("'cost' tracks the price",))
+    # An interrupted job's Retry, on the Jobs page and (a scoring job) on the Data page.
+    interrupted = replace(queued, status=INTERRUPTED, finished_at=2.0, error="interrupted: …")
+    scoring = replace(interrupted, scope={"kind": "score", "dataset": "demo", "version": "v1"})
     return [
         layouts.jobs_tables.jobs_table([queued, finished]),
         layouts.jobs_tables.runs_table(runs, None),
         outcome,
+        layouts.jobs_outcome.outcome_alert(interrupted),
+        layouts.data_scoring.scoring_outcome(scoring),
     ]
 
 

@@ -10,6 +10,7 @@ it was, for the page that queued it.
 
 from __future__ import annotations
 
+import errno
 import hmac
 import logging
 from collections.abc import Mapping
@@ -60,6 +61,19 @@ def queue_job(
     record = book.create(request.to_json(), label, started_by.name, origin=origin)
     logger.info("queued recompute job %s for %s", record.job_id, record.scope_label)
     return {"job_id": record.job_id, "ticket": record.ticket or ""}
+
+
+def start_failure(error: OSError) -> str:
+    """The sentence for a job that could not be queued because its record or files could not be
+    written; re-raises anything but a full disk (or quota), which is not the analyst's to fix."""
+    if error.errno not in {errno.ENOSPC, errno.EDQUOT}:
+        raise error
+    where = f" ({error.filename})" if error.filename else ""
+    logger.warning("could not queue a job: %s%s", error.strerror, where)
+    return (
+        f"Not enough disk space to start the job: {error.strerror or 'the disk is full'}{where}. "
+        "Free some space (or ask the administrator to) and try again."
+    )
 
 
 def scope_to_queue(book: JobBook, form_scope: dict[str, Any], rerun_of: object) -> object:
@@ -125,5 +139,7 @@ def start_page_job(
         who = caller.name if caller is not None else "nobody signed in"
         logger.warning("refused to start job %s for %s: %s", job_id, who, refusal)
         return {"job_id": job_id, "status": REFUSED, "error": refusal}
-    # This runs in a process of its own (a subprocess or a Celery pool child): disposable.
-    return run_job(settings, str(job_id), report=report, disposable=True)
+    # This runs in a process of its own (a spawned process or a Celery pool child): disposable.
+    # With a broker, an interrupted job goes back in the queue; without one it is offered again.
+    requeue = settings.redis_url is not None
+    return run_job(settings, str(job_id), report=report, disposable=True, requeue=requeue)

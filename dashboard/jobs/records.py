@@ -4,8 +4,8 @@ The web processes (queueing, cancel requests) and the job's process (a diskcache
 worker, maybe on another host) change a record with conditional updates of the fields they name
 (:mod:`dashboard.jobs.record_rows`), so they never lose each other's changes and an ended record
 stays ended. A job that is killed cannot write its own end, so a record's *effective* status also
-looks at its heartbeat: a running job whose heartbeat stopped is shown as failed with that reason,
-and a job whose cancel was requested and which went quiet as cancelled.
+looks at its heartbeat: a running job whose heartbeat stopped is shown as interrupted with that
+reason (retryable), and a job whose cancel was requested and which went quiet as cancelled.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ ACTIVE = frozenset({QUEUED, RUNNING, WAITING})
 #: The pages a job can be queued from (a record's ``origin``).
 JOBS_PAGE, DATA_PAGE = "jobs", "data"
 TERMINAL = frozenset({DONE, CACHED, FAILED, CANCELLED, INTERRUPTED})
+#: The ends a settle gives a job that went quiet.
+_SETTLED = frozenset({FAILED, CANCELLED, INTERRUPTED})
 
 #: A running job writes its heartbeat twice a second; this long without one means it is gone.
 STALE_AFTER_S = 20.0
@@ -195,13 +197,35 @@ class JobBook:
         )
         return self.settle(JobRecord.from_json(rows[0]), now) if rows else None
 
-    def settle(self, record: JobRecord, now: float | None = None) -> JobRecord:
-        """The record with its effective status: a job that went quiet is ended, with a reason."""
-        ending = effective_end(record, now or time.time())
+    def settle(
+        self, record: JobRecord, now: float | None = None, stale_after_s: float = STALE_AFTER_S
+    ) -> JobRecord:
+        """The record with its effective status: a job that went quiet is ended, with a reason
+        (and one log line, from the process that noticed)."""
+        ending = effective_end(record, now or time.time(), stale_after_s)
         if ending is None:
             return record
         status, reason = ending
-        return self._end_if_unchanged(record, status, reason) or record
+        ended = self._end_if_unchanged(record, status, reason)
+        if ended is not None and ended.status == status and ended.error == reason:
+            logger.warning("job %s ended as %s — %s", record.job_id, status, reason)
+        return ended or record
+
+    def reap(
+        self, stale_after_s: float = STALE_AFTER_S, now: float | None = None, scan: int = 200
+    ) -> list[JobRecord]:
+        """Ends every job among the newest ``scan`` that has in fact ended (its heartbeat older
+        than ``stale_after_s``, a cancel it went quiet after, a queue nobody took it from); the
+        reaper's timer calls this, so no page view is needed. Returns the records it ended."""
+        now = now or time.time()
+        began = time.time()
+        ended: list[JobRecord] = []
+        for record in self.recent(scan, now=now):  # settles each with the default bound
+            if record.active:
+                record = self.settle(record, now, stale_after_s)
+            if record.status in _SETTLED and (record.finished_at or 0.0) >= began:
+                ended.append(record)
+        return ended
 
     def _end_if_unchanged(self, record: JobRecord, status: str, reason: str) -> JobRecord | None:
         """Ends ``record`` as judged from it, unless it moved on since it was read (started, beat
@@ -221,24 +245,36 @@ class JobBook:
         return self.get(job_id)
 
 
-def effective_end(record: JobRecord, now: float) -> tuple[str, str] | None:
-    """How an active record has in fact ended, judged by its heartbeat; ``None`` if it has not."""
+def effective_end(
+    record: JobRecord, now: float, stale_after_s: float = STALE_AFTER_S
+) -> tuple[str, str] | None:
+    """How an active record has in fact ended, judged by its heartbeat; ``None`` if it has not.
+
+    Only a cancel the analyst asked for ends as cancelled; a job that went quiet without one was
+    stopped by something else (a killed worker, a restart): interrupted, and retryable.
+    """
     if not record.active:
         return None
     if record.status == QUEUED:
-        if now - record.created_at > QUEUE_TIMEOUT_S:
-            return FAILED, (
-                f"no worker started the job within {QUEUE_TIMEOUT_S:.0f} s "
-                "(is the job worker running?)"
+        # A requeued job's heartbeat is when it went back in the queue.
+        queued_at = max(record.created_at, record.heartbeat_at or 0.0)
+        if now - queued_at <= QUEUE_TIMEOUT_S:
+            return None
+        if record.error is not None:  # interrupted once and put back in the queue
+            return INTERRUPTED, (
+                f"interrupted: the job's process was stopped and no worker took it back within "
+                f"{QUEUE_TIMEOUT_S:.0f} s — retry it"
             )
-        return None
+        return FAILED, (
+            f"no worker started the job within {QUEUE_TIMEOUT_S:.0f} s (is the job worker running?)"
+        )
     beat = record.heartbeat_at or record.started_at or record.created_at
     quiet = now - beat
     if record.cancel_requested and quiet > CANCEL_QUIET_S:
         return CANCELLED, "cancelled by the analyst"
-    if quiet > STALE_AFTER_S:
-        return FAILED, (
-            f"the job stopped responding {quiet:.0f} s ago during {record.stage!r}: its process "
-            "was killed, crashed or ran out of memory"
+    if quiet > stale_after_s:
+        return INTERRUPTED, (
+            f"interrupted: its worker stopped responding {quiet:.0f} s ago during "
+            f"{record.stage!r} (the process was killed, crashed or ran out of memory) — retry it"
         )
     return None
