@@ -29,7 +29,15 @@ from dashboard.db import (
 from dashboard.db.upgrade import alembic_config
 from dashboard.jobs import JobBook, TransactionSource, job_book, run_job
 from dashboard.jobs.record_rows import IMPORTED_DIR
-from dashboard.jobs.records import CANCELLED, DONE, FAILED, RUNNING, STALE_AFTER_S, JobRecord
+from dashboard.jobs.records import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    INTERRUPTED,
+    RUNNING,
+    STALE_AFTER_S,
+    JobRecord,
+)
 from dashboard.jobs.scope_locks import ScopeLocks
 from dashboard.jobs.scopes import ScopeRequest, resolve, scope_key
 from tests.test_db import postgres_url  # noqa: F401  (the module's real PostgreSQL server)
@@ -134,7 +142,7 @@ def test_a_job_is_not_ended_as_silent_when_it_beat_after_it_was_read(tmp_path: P
     assert book.settle(record).status == RUNNING
     assert book.get(record.job_id).status == RUNNING  # type: ignore[union-attr]
     quiet = book.update(record.job_id, heartbeat_at=long_ago)
-    assert quiet is not None and book.settle(quiet).status == FAILED
+    assert quiet is not None and book.settle(quiet).status == INTERRUPTED
 
 
 def test_cancelling_a_queued_job_that_just_started_does_not_end_it(tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def test_a_quiet_job_nobody_cancelled_is_never_called_cancelled() -> None:
 
 
 def test_a_requeued_job_nobody_takes_back_is_interrupted_not_failed(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     record = book.create({}, "x", "local")
     book.update(record.job_id, status="running", started_at=record.created_at)
     requeued = watch.put_back_in_queue(book, record.job_id)
@@ -322,7 +322,7 @@ def test_the_heartbeat_survives_any_store_error_with_one_log_line(
 ) -> None:  # type: ignore[no-untyped-def]
     """Redis errors are not OSError: the heartbeat must catch everything, log one line (not a
     traceback per beat), and keep beating."""
-    book = JobBook(tmp_path)
+    book = job_book(Settings(data_dir=tmp_path))
     record = book.create({}, "x", "local")
     beats: list[float] = []
 
