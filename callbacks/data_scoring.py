@@ -16,6 +16,7 @@ from dashboard.auth import Identity, caller_or_refusal
 from dashboard.datasets.intake import Target, publish_upload
 from dashboard.datasets.store import check_slug
 from dashboard.datasets.web import DATASET_ROLE, upload_area
+from dashboard.db.health import NOT_CANCELLED, NOT_STARTED
 from dashboard.errors import InputError
 from dashboard.ids import Data
 from dashboard.jobs import JobRecord, job_book
@@ -93,6 +94,8 @@ def _register_queue(app: Dash, services: Services) -> None:
         caller = writer(services)
         if isinstance(caller, str):
             return refuse(caller)
+        if not services.reviewing.health.reachable():
+            return refuse(NOT_STARTED)
         book = job_book(services.settings)
         running = my_scoring_job(services)
         if running is not None and running.active:
@@ -158,6 +161,8 @@ def _register_cancel(app: Dash, services: Services) -> None:
         refused = writer(services)
         if isinstance(refused, str):
             return refused
+        if not services.reviewing.health.reachable():
+            return NOT_CANCELLED
         mine = my_scoring_job(services)
         if mine is None or not mine.active:
             return "You have no running scoring job to cancel."

@@ -19,6 +19,7 @@ from typing import Any
 from dash import Dash, Input, Output, ctx
 
 from dashboard.auth import current_identity
+from dashboard.db.health import DatabaseUnavailableError
 from dashboard.jobs import JobRecord, job_book
 from dashboard.jobs.lookup import followed_job
 from dashboard.jobs.managers import CALLER_DATA, mark_page_job
@@ -63,4 +64,8 @@ def refused_start(result: object) -> str | None:
 def followed_page_job(services: Services, origin: str) -> JobRecord | None:
     """The caller's newest job queued from the page ``origin`` (running, or ended not long ago)."""
     book = job_book(services.settings)
-    return followed_job(book, job_owner(services), origin, services.settings.job_time_limit)
+    try:
+        with services.reviewing.health.guard("follow a page's job"):
+            return followed_job(book, job_owner(services), origin, services.settings.job_time_limit)
+    except DatabaseUnavailableError:  # read-only mode: the page keeps what it shows
+        return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.development.base_component import Component
 
@@ -19,6 +20,12 @@ from callbacks.job_runner import refused_start, register_job_runner
 from callbacks.jobs_follow import my_job, register_follow
 from callbacks.shell import announce_current_run
 from dashboard.auth import Identity, caller_or_refusal
+from dashboard.db.health import (
+    JOBS_UNAVAILABLE,
+    NOT_CANCELLED,
+    NOT_STARTED,
+    DatabaseUnavailableError,
+)
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
 from dashboard.jobs import job_book
@@ -107,6 +114,8 @@ def _register_queue(app: Dash, services: Services) -> None:
         analyst = _analyst(services)
         if isinstance(analyst, str):
             return no_update, analyst
+        if not services.reviewing.health.reachable():
+            return no_update, NOT_STARTED
         book = job_book(services.settings)
         running = my_job(services)
         if running is not None and running.active:
@@ -159,15 +168,20 @@ def _register_cancel(app: Dash, services: Services) -> None:
             return refusal
         trigger = ctx.triggered_id
         job_id = trigger.get("job") if isinstance(trigger, dict) else None
+        if not services.reviewing.health.reachable():
+            return NOT_CANCELLED
         if job_id is None:  # the page's Cancel: the caller's job the page shows, if it runs
             mine = my_job(services)
             if mine is None or not mine.active:
                 return "You have no running job to cancel."
             job_id = mine.job_id
         try:
-            record = job_book(services.settings).request_cancel(check_job_id(job_id))
+            with services.reviewing.health.guard("cancel a job"):
+                record = job_book(services.settings).request_cancel(check_job_id(job_id))
         except InputError as error:
             return str(error)
+        except DatabaseUnavailableError:
+            return NOT_CANCELLED
         return f"Stopping job {job_id}…" if record is not None else "There is no such job."
 
 
@@ -180,7 +194,11 @@ def _register_refresh(app: Dash, services: Services) -> None:
         State(Jobs.RUNS_SIGNATURE, "data"),
     )
     def refresh(tick: object, signature: object) -> tuple[Any, ...]:
-        records = job_book(services.settings).recent()
+        try:
+            with services.reviewing.health.guard("list the jobs"):
+                jobs_view: Any = jobs_table(job_book(services.settings).recent())
+        except DatabaseUnavailableError:
+            jobs_view = dbc.Alert(JOBS_UNAVAILABLE, color="warning", className="mb-0")
         runs = services.runs.list_runs()
         current = services.runs.current_id()
         now_signature = [current, *(r.run_id for r in runs)]
@@ -190,4 +208,4 @@ def _register_refresh(app: Dash, services: Services) -> None:
             runs_view = runs_table(runs, current, dataset_names(services), warnings)
             if isinstance(signature, list) and signature and signature[0] != current:
                 announce_current_run(current)  # another user made another run current
-        return jobs_table(records), runs_view, now_signature
+        return jobs_view, runs_view, now_signature

@@ -28,14 +28,17 @@ from dashboard.config import Settings
 from dashboard.db import Database
 from dashboard.db.health import (
     DECISIONS_UNAVAILABLE,
+    JOBS_UNAVAILABLE,
+    NOT_CANCELLED,
     NOT_SAVED,
+    NOT_STARTED,
     READ_ONLY_BANNER,
     SIGN_IN_UNAVAILABLE,
     DatabaseHealth,
     DatabaseUnavailableError,
     is_outage,
 )
-from dashboard.ids import Decisions, Explorer, Reviews, Shell
+from dashboard.ids import Decisions, Explorer, Jobs, Reviews, Shell
 from dashboard.runs import Run
 from dashboard.services import Services
 from layouts.explorer_review import ITEM, TABLE, field_id
@@ -225,6 +228,44 @@ def test_pages_read_from_the_session_and_the_runs_while_the_database_is_down(
     shown = database_watch(outage, ann, "up")
     assert READ_ONLY_BANNER in json.dumps(shown)
     assert shown[str(Shell.DATABASE_STATE)]["data"] == "down"
+
+
+def test_the_jobs_page_says_jobs_are_unavailable_and_starts_nothing(
+    outage: Deployment, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Job records live in the database too: the list says so, Recompute and Cancel refuse with a
+    sentence, and nothing answers 500."""
+    ann = outage.clients["ann"]
+    caplog.set_level(logging.WARNING)
+    values = {f"{Jobs.TICK}.n_intervals": 1, f"{Jobs.RUNS_SIGNATURE}.data": None}
+    listed = post(outage, ann, f"{Jobs.JOBS_TABLE}.children", values, f"{Jobs.TICK}.n_intervals")
+    assert listed.status_code == 200, listed.data[:300]
+    assert JOBS_UNAVAILABLE in listed.get_data(as_text=True)
+    assert outage.run.run_id in listed.get_data(as_text=True)  # the runs still list
+
+    values = {
+        f"{Jobs.RECOMPUTE}.n_clicks": 1,
+        f"{Jobs.PERIOD}.value": "12m",
+        f"{Jobs.DATES}.start_date": None,
+        f"{Jobs.DATES}.end_date": None,
+        f"{Jobs.DATASET}.value": None,
+    }
+    queued = post(outage, ann, f"{Jobs.REQUEST}.data", values, f"{Jobs.RECOMPUTE}.n_clicks")
+    assert queued.status_code == 200, queued.data[:300]
+    response = json.loads(queued.data)["response"]
+    assert response[str(Jobs.SCOPE_ERROR)]["children"] == NOT_STARTED
+    assert str(Jobs.REQUEST) not in response  # no job was handed to the page
+
+    cancel = post(
+        outage,
+        ann,
+        f"{Jobs.NOTE}.children",
+        {f"{Jobs.CANCEL}.n_clicks": 1},
+        f"{Jobs.CANCEL}.n_clicks",
+    )
+    assert cancel.status_code == 200, cancel.data[:300]
+    assert NOT_CANCELLED in cancel.get_data(as_text=True)
+    assert "Traceback" not in caplog.text
 
 
 def test_saves_are_refused_with_a_sentence_and_keep_the_form(

@@ -44,6 +44,9 @@ SIGN_IN_UNAVAILABLE = (
 )
 #: What a page part that shows decisions says in their place.
 DECISIONS_UNAVAILABLE = "Decisions are unavailable while the database cannot be reached."
+JOBS_UNAVAILABLE = "Jobs are unavailable while the database cannot be reached."
+NOT_STARTED = "Not started: the database is unavailable. Try again when it is back."
+NOT_CANCELLED = "Not cancelled: the database is unavailable. Try again when it is back."
 
 _LOGGED_FLAG = "pricescope_database_outage_logged"
 
