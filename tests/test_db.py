@@ -5,14 +5,8 @@ migrations adopted with its data; several processes starting at once; the in-mem
 from __future__ import annotations
 
 import multiprocessing
-import os
-import pwd
 import re
-import shutil
-import socket
 import sqlite3
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -32,6 +26,7 @@ from dashboard.reviews.exports import PriceChangeExports
 from dashboard.reviews.model import parse_decision
 from dashboard.reviews.store import ReviewStore
 from dashboard.runs import DEMO_DATASET
+from testkit.postgres import postgres_server
 from tests.test_reviews import check_race, run_race
 
 TABLES = {
@@ -245,68 +240,16 @@ def test_an_unusable_database_url_is_a_clear_error(tmp_path: Path) -> None:
 # -- PostgreSQL ---------------------------------------------------------------------------------
 
 
-def _pg_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A throw-away PostgreSQL server on a free loopback port, run as the ``postgres`` user."""
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.skip(
-            "PostgreSQL is not installed (.ci/install-test-deps installs Debian's postgresql)"
-        )
+    server = postgres_server()
+    if isinstance(server, str):
+        pytest.skip(server)
     try:
-        owner = pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("no 'postgres' system user to run the server as")
-    root = Path(tempfile.mkdtemp(prefix="pricescope-pg-"))
-    os.chown(root, owner.pw_uid, owner.pw_gid)
-    data, port = root / "data", _free_port()
-
-    def as_postgres(*args: str) -> subprocess.CompletedProcess[str]:
-        command = ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
-        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-
-    init = as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust")
-    assert init.returncode == 0, init.stderr
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    started = as_postgres(
-        str(bin_dir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-o",
-        options,
-        "-l",
-        str(root / "log"),
-        "-w",
-        "start",
-    )
-    assert started.returncode == 0, started.stderr + (root / "log").read_text()
-    try:
-        created = as_postgres(
-            str(bin_dir / "createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-U",
-            "postgres",
-            "pricescope",
-        )
-        assert created.returncode == 0, created.stderr
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/pricescope"
+        yield server.url
     finally:
-        as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()
 
 
 def test_postgresql_adopts_a_version_1_database_with_its_data(postgres_url: str) -> None:

@@ -24,7 +24,7 @@ from dash import Input, Output
 from flask import Flask
 from test_db import postgres_url  # noqa: F401 (a fixture)
 from test_faults_runs import copy_of_current
-from test_jobs_celery import _free_port, _wait_until, redis_url  # noqa: F401 (a fixture)
+from test_jobs_celery import redis_url  # noqa: F401 (a fixture)
 
 from dashboard.app_factory import create_app
 from dashboard.cli import main
@@ -36,6 +36,7 @@ from dashboard.jobs.managers import celery_app
 from dashboard.logs import TEXT_FORMAT, JsonFormatter, OneLineFormatter
 from dashboard.request_log import REQUEST_ID_HEADER
 from dashboard.runs import ITEMS_FILE, RunStore
+from testkit.servers import free_port, wait_until
 from testkit.services import in_memory_services
 
 SECRET = "k" * 48
@@ -127,7 +128,7 @@ def test_readyz_follows_a_real_postgresql_going_away_and_coming_back(
 def test_readyz_names_the_database_when_it_does_not_answer(production: Any) -> None:
     _, settings = production
     services = in_memory_services(settings)
-    closed = f"postgresql+psycopg://pricescope:{DB_PASSWORD}@127.0.0.1:{_free_port()}/pricescope"
+    closed = f"postgresql+psycopg://pricescope:{DB_PASSWORD}@127.0.0.1:{free_port()}/pricescope"
     broken = dataclasses.replace(services.reviewing, database=Database(closed))
     failing_app = create_app(settings, dataclasses.replace(services, reviewing=broken))
     response = failing_app.server.test_client().get("/readyz")
@@ -356,7 +357,7 @@ def worker_world(
     try:
         services = in_memory_services(settings)
         readiness = Readiness(services.runs, services.reviewing.database, redis_url, cache_s=0)
-        _wait_until(lambda: readiness.report()["checks"]["worker"]["ok"], "the worker's beat", 90)
+        wait_until(lambda: readiness.report()["checks"]["worker"]["ok"], "the worker's beat", 90)
         yield settings, worker
     finally:
         worker.stop()

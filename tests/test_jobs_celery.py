@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,62 +27,22 @@ from dashboard.ids import Data
 from dashboard.jobs.managers import background_manager
 from dashboard.runs import RunStore
 from layouts.widgets import dom_id
+from testkit.servers import REDIS, RedisServer, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-REDIS = shutil.which("redis-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until(check: object, what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():  # type: ignore[operator]
-                return
-        except Exception:  # not up yet: the deadline decides
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not start within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server on a free loopback port, without persistence."""
     if REDIS is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    import redis
-
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [
-            REDIS,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
     try:
-        _wait_until(lambda: redis.Redis.from_url(url).ping(), "redis-server", 20)
-        yield url
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +84,7 @@ def celery_settings(
     )
     celery = background_manager(settings).handle
     try:
-        _wait_until(lambda: celery.control.ping(timeout=1.0), "the Celery worker", 90)
+        wait_until(lambda: celery.control.ping(timeout=1.0), "the Celery worker start", 90)
         yield settings
     finally:
         worker.terminate()

@@ -15,11 +15,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from dashboard.jobs import job_book
 from dashboard.jobs.managers import background_manager
 from dashboard.runs import RunStore
 from testkit.callback_requests import callback_payload, find_callback
+from testkit.servers import free_port, wait_until
 from tests.test_db import postgres_url  # noqa: F401  (a real PostgreSQL server for this module)
 from tests.test_jobs_celery import redis_url  # noqa: F401  (a real redis-server for this module)
 
@@ -52,25 +51,6 @@ class Hosts:
     data_worker: Path
     worker_pid: int
     database_url: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until(check: Callable[[], object], what: str, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            found = check()
-        except Exception:  # not up yet: the deadline decides
-            found = None
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -116,7 +96,7 @@ def hosts(
     def env(data: Path) -> dict[str, str]:
         return {**os.environ, **shared, "PRICESCOPE_DATA_DIR": str(data)}
 
-    ports = _free_port(), _free_port()
+    ports = free_port(), free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "app:server", "--workers", "1", "--threads", "4"]
     processes = [
         _start([*gunicorn, "--bind", f"127.0.0.1:{port}"], env(data), base / f"{data.name}.log")
@@ -147,9 +127,9 @@ def hosts(
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for url in urls:
-            _wait_until(lambda u=url: requests.get(f"{u}/jobs", timeout=5).ok, url, START_TIMEOUT_S)
+            wait_until(lambda u=url: requests.get(f"{u}/jobs", timeout=5).ok, url, START_TIMEOUT_S)
         celery = background_manager(Settings(redis_url=redis_url)).handle
-        _wait_until(lambda: celery.control.ping(timeout=1.0), "a worker ping", START_TIMEOUT_S)
+        wait_until(lambda: celery.control.ping(timeout=1.0), "a worker ping", START_TIMEOUT_S)
         yield Hosts(*urls, runs, data_a, data_b, data_worker, worker.pid, postgres_url)
     finally:
         for process in processes:
@@ -214,7 +194,7 @@ def test_a_job_queued_on_one_web_host_runs_on_the_worker_and_shows_on_another(
             return answer
         return None
 
-    page = _wait_until(jobs_page_of_b, "the job's end on web B", JOB_TIMEOUT_S)
+    page = wait_until(jobs_page_of_b, "the job's end on web B", JOB_TIMEOUT_S)
     record = job_book(Settings(data_dir=hosts.data_b, database_url=hosts.database_url)).get(job_id)
     assert record is not None and record.status == "done", record
     assert record.scope_label in json.dumps(page[str(Jobs.JOBS_TABLE)], ensure_ascii=False)
