@@ -63,9 +63,9 @@ def refused_start(result: object) -> str | None:
 
 def followed_page_job(services: Services, origin: str) -> JobRecord | None:
     """The caller's newest job queued from the page ``origin`` (running, or ended not long ago)."""
-    book = job_book(services.settings)
     try:
         with services.reviewing.health.guard("follow a page's job"):
+            book = job_book(services.settings)
             return followed_job(book, job_owner(services), origin, services.settings.job_time_limit)
     except DatabaseUnavailableError:  # read-only mode: the page keeps what it shows
         return None

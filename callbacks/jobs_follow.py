@@ -14,6 +14,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks.job_runner import followed_page_job
+from dashboard.db.health import JOBS_UNAVAILABLE
 from dashboard.errors import InputError
 from dashboard.ids import Jobs
 from dashboard.jobs import JobRecord
@@ -50,6 +51,8 @@ def register_follow(app: Dash, services: Services) -> None:
     def follow(tick: object, request: object, dataset: object, drawn: object) -> tuple[Any, ...]:
         record = my_job(services)
         if record is None:
+            if services.reviewing.health.known_down:  # not "no recent job": it cannot be read
+                return (no_update, no_update, JOBS_UNAVAILABLE, *(no_update,) * 6)
             return (no_update,) * 9
         now_drawn = {"job_id": record.job_id, "status": record.status}
         progress = job_progress_view(record)

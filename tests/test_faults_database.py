@@ -242,6 +242,16 @@ def test_the_jobs_page_says_jobs_are_unavailable_and_starts_nothing(
     assert listed.status_code == 200, listed.data[:300]
     assert JOBS_UNAVAILABLE in listed.get_data(as_text=True)
     assert outage.run.run_id in listed.get_data(as_text=True)  # the runs still list
+    values = {
+        f"{Jobs.TICK}.n_intervals": 1,
+        f"{Jobs.REQUEST}.data": None,
+        f"{Jobs.DATASET}.value": None,
+        f"{Jobs.FOLLOWED}.data": None,
+    }
+    followed = post(outage, ann, f"{Jobs.STAGE}.children", values, f"{Jobs.TICK}.n_intervals")
+    assert followed.status_code == 200, followed.data[:300]
+    stage = json.loads(followed.data)["response"][str(Jobs.STAGE)]["children"]
+    assert stage == JOBS_UNAVAILABLE  # not "You have no recent job"
 
     values = {
         f"{Jobs.RECOMPUTE}.n_clicks": 1,
