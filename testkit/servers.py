@@ -113,11 +113,16 @@ class Child:
         return "\n".join(text.splitlines()[-lines:])
 
 
+#: The Procfile's worker with one pool process; tests start one worker, so no gossip or mingle.
+CELERY_WORKER = [
+    *(sys.executable, "-m", "celery", "-A", "app:celery_app", "worker"),
+    *("--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO"),
+    *("--without-gossip", "--without-mingle"),
+]
+
+
 def celery_worker(env: Mapping[str, str], log: Path) -> Child:
-    args = [sys.executable, "-m", "celery", "-A", "app:celery_app", "worker"]
-    args += ["--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO"]
-    args += ["--without-gossip", "--without-mingle"]
-    return Child(args, env, log)
+    return Child(CELERY_WORKER, env, log)
 
 
 def web_server(env: Mapping[str, str], log: Path) -> tuple[Child, str]:

@@ -36,7 +36,7 @@ from dashboard.jobs.managers import celery_app
 from dashboard.logs import TEXT_FORMAT, JsonFormatter, OneLineFormatter
 from dashboard.request_log import REQUEST_ID_HEADER
 from dashboard.runs import ITEMS_FILE, RunStore
-from testkit.servers import free_port, wait_until
+from testkit.servers import CELERY_WORKER, free_port, wait_until
 from testkit.services import in_memory_services
 
 SECRET = "k" * 48
@@ -323,11 +323,7 @@ class Worker:
         }
         self.log = (data.parent / "worker.log").open("w")
         self.process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "app:celery_app", "worker"),
-                *("--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-            ],
+            [*CELERY_WORKER, "--without-heartbeat"],
             cwd=REPO_ROOT,
             env=env,
             stdout=self.log,

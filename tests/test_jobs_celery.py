@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from dashboard.ids import Data
 from dashboard.jobs.managers import background_manager
 from dashboard.runs import RunStore
 from layouts.widgets import dom_id
-from testkit.servers import REDIS, RedisServer, wait_until
+from testkit.servers import CELERY_WORKER, REDIS, RedisServer, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -60,23 +59,7 @@ def celery_settings(
     }
     log = (data.parent / "worker.log").open("w")
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "app:celery_app",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        [*CELERY_WORKER, "--without-heartbeat"],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,

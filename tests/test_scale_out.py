@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,13 +24,12 @@ from typing import Any
 import pytest
 import requests
 
-from dashboard.config import REPO_ROOT, Settings
+from dashboard.config import Settings
 from dashboard.ids import Jobs
 from dashboard.jobs import job_book
 from dashboard.jobs.managers import background_manager
 from dashboard.runs import RunStore
-from testkit.callback_requests import callback_payload, find_callback
-from testkit.servers import free_port, wait_until
+from testkit.servers import CELERY_WORKER, Child, dash_post, free_port, wait_until
 from tests.test_db import postgres_url  # noqa: F401  (a real PostgreSQL server for this module)
 from tests.test_jobs_celery import redis_url  # noqa: F401  (a real redis-server for this module)
 
@@ -51,22 +49,6 @@ class Hosts:
     data_worker: Path
     worker_pid: int
     database_url: str
-
-
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -99,27 +81,11 @@ def hosts(
     ports = free_port(), free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "app:server", "--workers", "1", "--threads", "4"]
     processes = [
-        _start([*gunicorn, "--bind", f"127.0.0.1:{port}"], env(data), base / f"{data.name}.log")
+        Child([*gunicorn, "--bind", f"127.0.0.1:{port}"], env(data), base / f"{data.name}.log")
         for port, data in zip(ports, (data_a, data_b), strict=True)
     ]
-    worker = _start(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "app:celery_app",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+    worker = Child(
+        [*CELERY_WORKER, "--without-heartbeat"],
         env(data_worker),
         base / "worker.log",
     )
@@ -133,23 +99,7 @@ def hosts(
         yield Hosts(*urls, runs, data_a, data_b, data_worker, worker.pid, postgres_url)
     finally:
         for process in processes:
-            _stop(process)
-
-
-def _callback(
-    url: str, output: str, values: dict[str, Any], changed: list[str], trigger: str | None = None
-) -> dict[str, Any]:
-    """POSTs one callback as the browser does; its JSON answer."""
-    dependencies = requests.get(f"{url}/_dash-dependencies", timeout=10).json()
-    spec = find_callback(dependencies, output=output, trigger=trigger)
-    answer = requests.post(
-        f"{url}/_dash-update-component",
-        json=callback_payload(spec, values, changed),
-        timeout=30,
-    )
-    assert answer.ok, answer.text[:500]
-    found: dict[str, Any] = answer.json()
-    return found
+            process.stop()
 
 
 def _parent_of(pid: int) -> int:
@@ -160,7 +110,7 @@ def test_a_job_queued_on_one_web_host_runs_on_the_worker_and_shows_on_another(
     hosts: Hosts,
 ) -> None:
     # Web A: the Recompute click queues the job (a record in PostgreSQL) and hands the page a ticket.
-    queued = _callback(
+    queued = dash_post(
         hosts.web_a,
         f"{Jobs.REQUEST}.data",
         {
@@ -173,7 +123,7 @@ def test_a_job_queued_on_one_web_host_runs_on_the_worker_and_shows_on_another(
     )["response"][str(Jobs.REQUEST)]["data"]
     job_id = queued["job_id"]
     # Web A: the page's background callback sends the job to Celery (the browser then polls).
-    handles = _callback(
+    handles = dash_post(
         hosts.web_a,
         f"{Jobs.RESULT}.data",
         {f"{Jobs.REQUEST}.data": queued},
@@ -183,7 +133,7 @@ def test_a_job_queued_on_one_web_host_runs_on_the_worker_and_shows_on_another(
 
     # Web B, which never saw the job: its Jobs page lists it, done, from the shared records.
     def jobs_page_of_b() -> dict[str, Any] | None:
-        answer = _callback(
+        answer = dash_post(
             hosts.web_b,
             f"{Jobs.JOBS_TABLE}.children",
             {f"{Jobs.TICK}.n_intervals": 1, f"{Jobs.RUNS_SIGNATURE}.data": None},
@@ -208,7 +158,7 @@ def test_a_job_queued_on_one_web_host_runs_on_the_worker_and_shows_on_another(
     published = RunStore(hosts.runs).info(run_id)
     assert published.source["job_id"] == job_id and published.scope["request"]["period"] == "3m"
     assert run_id in json.dumps(page[str(Jobs.RUNS)], ensure_ascii=False)
-    opened = _callback(
+    opened = dash_post(
         hosts.web_b,
         "_pages_content.children",
         {"_pages_location.pathname": "/", "_pages_location.search": f"?run={run_id}"},
