@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,17 @@ def test_a_job_is_not_ended_as_silent_when_it_beat_after_it_was_read(tmp_path: P
     assert book.get(record.job_id).status == RUNNING  # type: ignore[union-attr]
     quiet = book.update(record.job_id, heartbeat_at=long_ago)
     assert quiet is not None and book.settle(quiet).status == INTERRUPTED
+
+
+def test_every_reader_of_the_records_keeps_the_configured_stale_bound(tmp_path: Path) -> None:
+    """PRICESCOPE_JOB_STALE_S holds for the Jobs page's list as for the reaper."""
+    book = job_book(replace(_sqlite(tmp_path), job_stale_after_s=60.0))
+    record = _running(book)
+    book.update(record.job_id, heartbeat_at=time.time() - 30)
+    assert book.recent()[0].status == RUNNING and book.reap() == []
+    (ended,) = book.reap(now=time.time() + 40)
+    assert (ended.job_id, ended.status) == (record.job_id, INTERRUPTED)
+    assert book.recent()[0].status == INTERRUPTED
 
 
 def test_cancelling_a_queued_job_that_just_started_does_not_end_it(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ The store comes back from the browser, so its job id is checked before any file 
 from __future__ import annotations
 
 from dashboard.errors import InputError
-from dashboard.jobs.records import STALE_AFTER_S, JobBook, JobRecord, check_job_id
+from dashboard.jobs.records import JobBook, JobRecord, check_job_id
 
 #: A page shows its analyst's last job for a day after it was queued (and longer for a job that
 #: may still be running under a longer time limit).
@@ -21,7 +21,7 @@ def followed_job(
     """The job page ``origin`` shows ``person`` (None when nobody is signed in)."""
     if person is None:
         return None
-    return book.latest_of(person, origin, max(RECENT_S, time_limit_s + STALE_AFTER_S))
+    return book.latest_of(person, origin, max(RECENT_S, time_limit_s + book.stale_after_s))
 
 
 def request_job_id(request: object) -> str | None:

@@ -2,7 +2,7 @@
 
 With ``REDIS_URL`` set, jobs go to Celery workers (``celery -A app:celery_app``) through Redis, so
 any number of web processes and machines share them. Otherwise each job runs in a fresh process
-started by the web process (``dashboard.jobs.spawning``: no inherited sockets or locks), with one
+started by the web process (``dashboard.jobs.spawned``: no inherited sockets or locks), with one
 explicit private (0700) diskcache directory that every web worker shares.
 
 A job's process has no request to ask who started it, so every callback request carries its

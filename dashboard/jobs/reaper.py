@@ -64,7 +64,7 @@ def sweep(settings: Settings, now: float | None = None) -> list[JobRecord]:
     """One pass: the records this pass ended (each also logged once where it is ended)."""
     book = job_book(settings)
     ended = [] if settings.redis_url else interrupt_orphans(book)
-    return ended + book.reap(settings.job_stale_after_s, now)
+    return ended + book.reap(now)
 
 
 def interrupt_orphans(book: JobBook, host: str | None = None) -> list[JobRecord]:
@@ -78,10 +78,8 @@ def interrupt_orphans(book: JobBook, host: str | None = None) -> list[JobRecord]
             f"interrupted: its process is gone (the server restarted, or the process was "
             f"killed) during {record.stage!r} — retry it"
         )
-        stamp = time.time()
-        done = book.update(record.job_id, status=INTERRUPTED, finished_at=stamp, error=reason)
-        if done is not None and done.finished_at == stamp:
-            logger.warning("job %s ended as %s — %s", record.job_id, INTERRUPTED, reason)
+        done = book.end(record, INTERRUPTED, reason)
+        if done is not None:
             ended.append(done)
     return ended
 

@@ -35,7 +35,6 @@ ACTIVE = frozenset({QUEUED, RUNNING, WAITING})
 JOBS_PAGE, DATA_PAGE = "jobs", "data"
 TERMINAL = frozenset({DONE, CACHED, FAILED, CANCELLED, INTERRUPTED})
 #: The ends a settle gives a job that went quiet.
-_SETTLED = frozenset({FAILED, CANCELLED, INTERRUPTED})
 
 #: A running job writes its heartbeat twice a second; this long without one means it is gone.
 STALE_AFTER_S = 20.0
@@ -116,7 +115,7 @@ def job_book(settings: Settings) -> JobBook:
         # Record files from before the records moved into the database, read once.
         record_rows.import_job_files(database, settings.jobs_dir, _checked_row)
         _IMPORTED.add(key)
-    return JobBook(database)
+    return JobBook(database, settings.job_stale_after_s)
 
 
 def _checked_row(raw: Any) -> dict[str, Any]:
@@ -126,8 +125,10 @@ def _checked_row(raw: Any) -> dict[str, Any]:
 class JobBook:
     """The job records in one database: the one users and decisions live in."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, stale_after_s: float = STALE_AFTER_S) -> None:
         self.database = database
+        #: A running job whose heartbeat is older than this has in fact ended (interrupted).
+        self.stale_after_s = stale_after_s
 
     def create(
         self, scope: dict[str, Any], scope_label: str, started_by: str, origin: str | None = None
@@ -197,46 +198,42 @@ class JobBook:
         )
         return self.settle(JobRecord.from_json(rows[0]), now) if rows else None
 
-    def settle(
-        self, record: JobRecord, now: float | None = None, stale_after_s: float = STALE_AFTER_S
-    ) -> JobRecord:
+    def settle(self, record: JobRecord, now: float | None = None) -> JobRecord:
         """The record with its effective status: a job that went quiet is ended, with a reason
         (and one log line, from the process that noticed)."""
-        ending = effective_end(record, now or time.time(), stale_after_s)
+        ending = effective_end(record, now or time.time(), self.stale_after_s)
         if ending is None:
             return record
-        status, reason = ending
-        ended = self._end_if_unchanged(record, status, reason)
-        if ended is not None and ended.status == status and ended.error == reason:
-            logger.warning("job %s ended as %s — %s", record.job_id, status, reason)
-        return ended or record
+        return self.end(record, *ending) or self.get(record.job_id) or record
 
-    def reap(
-        self, stale_after_s: float = STALE_AFTER_S, now: float | None = None, scan: int = 200
-    ) -> list[JobRecord]:
+    def reap(self, now: float | None = None, scan: int = 200) -> list[JobRecord]:
         """Ends every job among the newest ``scan`` that has in fact ended (its heartbeat older
-        than ``stale_after_s``, a cancel it went quiet after, a queue nobody took it from); the
+        than the stale bound, a cancel it went quiet after, a queue nobody took it from); the
         reaper's timer calls this, so no page view is needed. Returns the records it ended."""
         now = now or time.time()
-        began = time.time()
         ended: list[JobRecord] = []
-        for record in self.recent(scan, now=now):  # settles each with the default bound
-            if record.active:
-                record = self.settle(record, now, stale_after_s)
-            if record.status in _SETTLED and (record.finished_at or 0.0) >= began:
-                ended.append(record)
+        for row in record_rows.newest(self.database, scan):
+            record = JobRecord.from_json(row)
+            ending = effective_end(record, now, self.stale_after_s)
+            if ending is not None and (done := self.end(record, *ending)) is not None:
+                ended.append(done)
         return ended
 
-    def _end_if_unchanged(self, record: JobRecord, status: str, reason: str) -> JobRecord | None:
+    def end(self, record: JobRecord, status: str, reason: str) -> JobRecord | None:
         """Ends ``record`` as judged from it, unless it moved on since it was read (started, beat
-        again or ended in another process): then the newer record stands."""
+        again or ended in another process): then the newer record stands and this returns None.
+        The process whose call ends it logs it, once."""
         columns = job_records.c
         beat = record.heartbeat_at
         unchanged = (columns.status == record.status) & (
             columns.heartbeat_at.is_(None) if beat is None else columns.heartbeat_at == beat
         )
         changes = {"status": status, "finished_at": time.time(), "error": reason}
-        return self._change(record.job_id, changes, unchanged)
+        changed = record_rows.change(self.database, check_job_id(record.job_id), changes, unchanged)
+        if changed is None:
+            return None
+        logger.warning("job %s ended as %s — %s", record.job_id, status, reason)
+        return JobRecord.from_json(changed)
 
     def _change(self, job_id: str, changes: dict[str, Any], condition: Any) -> JobRecord | None:
         changed = record_rows.change(self.database, check_job_id(job_id), changes, condition)

@@ -82,7 +82,7 @@ def run_job(
     if record.status != QUEUED:
         # Delivered twice, cancelled before it started, or interrupted and reaped: nothing to do.
         logger.info("job %s not started: it is %s", job_id, record.status)
-        return snapshot(book.settle(record, stale_after_s=settings.job_stale_after_s))
+        return snapshot(book.settle(record))
     now = time.time()
     book.update(
         job_id,
