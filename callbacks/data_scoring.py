@@ -20,7 +20,7 @@ from dashboard.db.health import NOT_CANCELLED, NOT_STARTED
 from dashboard.errors import InputError
 from dashboard.ids import Data
 from dashboard.jobs import JobRecord, job_book
-from dashboard.jobs.dataset_jobs import SCORE_KIND, queue_score_job
+from dashboard.jobs.dataset_jobs import queue_score_job, retry_score_job
 from dashboard.jobs.queue import start_failure
 from dashboard.jobs.records import DATA_PAGE, check_job_id
 from dashboard.run_choice import run_address
@@ -102,7 +102,7 @@ def _register_queue(app: Dash, services: Services) -> None:
             return refuse("A scoring job from this page is still running: wait or cancel it.")
         try:
             if isinstance(trigger, dict) and trigger.get("type") == Data.RETRY:
-                request = _retry(services, trigger.get("job"), caller)
+                request = retry_score_job(services.settings, book, trigger.get("job"), caller)
                 return request, None, None, no_update, no_update
             if isinstance(trigger, dict):
                 slug = check_slug(trigger.get("dataset"))
@@ -128,21 +128,6 @@ def _register_queue(app: Dash, services: Services) -> None:
             return refuse(start_failure(error))
         saved = success_note(f"Saved {info.name} · {version.label}; scoring it now.")
         return request, None, saved, datasets_view(services, may_write=True), None
-
-
-def _retry(services: Services, job_id: object, caller: Identity) -> dict[str, str]:
-    """Queues the interrupted scoring job ``job_id`` again, as ``caller``, on this page."""
-    previous = job_book(services.settings).get(check_job_id(job_id))
-    if previous is None or previous.scope.get("kind") != SCORE_KIND:
-        raise InputError("There is no such scoring job to retry.")
-    version = previous.scope.get("version")
-    return queue_score_job(
-        services.settings,
-        job_book(services.settings),
-        check_slug(previous.scope.get("dataset")),
-        version if isinstance(version, str) else None,
-        caller,
-    )
 
 
 def _register_job(app: Dash, services: Services) -> None:

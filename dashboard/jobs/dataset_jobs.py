@@ -10,10 +10,10 @@ from typing import Any
 from dashboard.auth import Identity
 from dashboard.config import Settings
 from dashboard.datasets.scoring import score_version
-from dashboard.datasets.store import DatasetStore
+from dashboard.datasets.store import DatasetStore, check_slug
 from dashboard.errors import InputError
 from dashboard.jobs.recompute import RecomputeOutcome
-from dashboard.jobs.records import DATA_PAGE, JobBook
+from dashboard.jobs.records import DATA_PAGE, JobBook, check_job_id
 from dashboard.progress import ProgressHook
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,21 @@ def queue_score_job(
     record = book.create(scope, label, started_by.name, origin=origin)
     logger.info("queued scoring job %s for %s", record.job_id, label)
     return {"job_id": record.job_id, "ticket": record.ticket or ""}
+
+
+def retry_score_job(
+    settings: Settings, book: JobBook, job_id: object, started_by: Identity
+) -> dict[str, str]:
+    """Queues the scoring job ``job_id`` again (the same dataset version), as ``started_by``, on
+    the Data page; InputError when ``job_id`` is no scoring job."""
+    previous = book.get(check_job_id(job_id))
+    if previous is None or previous.scope.get("kind") != SCORE_KIND:
+        raise InputError("There is no such scoring job to retry.")
+    version = previous.scope.get("version")
+    slug = check_slug(previous.scope.get("dataset"))
+    return queue_score_job(
+        settings, book, slug, version if isinstance(version, str) else None, started_by
+    )
 
 
 def score_dataset(
